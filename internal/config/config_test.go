@@ -1,0 +1,128 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+const validYAML = `
+issuer: https://id.example.coop
+database_url: postgres://localhost/coopgate
+crypto_key: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
+cookie_secret: 0123456789abcdef0123456789abcdef
+coop: {name: Example Co-op}
+smtp: {host: smtp.example.coop, from: id@example.coop}
+clients:
+  - id: mastodon
+    name: Mastodon
+    secret: a-long-enough-secret
+    auth_method: client_secret_basic
+    redirect_uris: [https://social.example.coop/auth/auth/openid_connect/callback]
+`
+
+func noEnv(string) string { return "" }
+
+func TestParseValidAppliesDefaults(t *testing.T) {
+	c, err := Parse([]byte(validYAML), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" || c.Listen != "127.0.0.1:8080" {
+		t.Errorf("defaults not applied: %+v %q", c.SMTP, c.Listen)
+	}
+	if c.Tokens.CodeLifetime == 0 || c.Keys.PublishLead == 0 {
+		t.Error("lifetime defaults not applied")
+	}
+}
+
+func TestExampleFileIsValidOnceSecretsAreSet(t *testing.T) {
+	b, err := os.ReadFile("../../coopgate.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"COOPGATE_CRYPTO_KEY":              "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"COOPGATE_COOKIE_SECRET":           "0123456789abcdef0123456789abcdef",
+		"COOPGATE_CLIENT_MASTODON_SECRET":  "mastodon-secret-0123",
+		"COOPGATE_CLIENT_DISCOURSE_SECRET": "discourse-secret-0123",
+		"COOPGATE_CLIENT_GITLAB_SECRET":    "gitlab-secret-012345",
+	}
+	if _, err := Parse(b, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseNamesEveryBadKey(t *testing.T) {
+	tests := []struct {
+		name, replace, with string
+		want                []string
+	}{
+		{"http issuer elsewhere", "https://id.example.coop", "http://id.example.coop", []string{"issuer: must be an absolute https URL"}},
+		{"trailing slash", "https://id.example.coop", "https://id.example.coop/", []string{"issuer: "}},
+		{"http redirect", "https://social.example.coop/auth", "http://social.example.coop/auth", []string{"clients[0].redirect_uris[0]: must be an absolute https URL"}},
+		{"fragment redirect", "openid_connect/callback", "openid_connect/callback#x", []string{"clients[0].redirect_uris[0]"}},
+		{"bad key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "c2hvcnQ=", []string{"crypto_key: must be 32 random bytes"}},
+		{"auth method", "client_secret_basic", "client_secret_jwt", []string{"clients[0].auth_method: must be one of"}},
+		{"public with secret", "client_secret_basic", "none", []string{"clients[0].secret: a client with auth_method none"}},
+		{"missing secret", "secret: a-long-enough-secret", "secret: ''", []string{"clients[0].secret: required (or secret_hash, or COOPGATE_CLIENT_MASTODON_SECRET)"}},
+		{"two problems", "name: Example Co-op", "name: ''", []string{"coop.name: required"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(validYAML, tt.replace, tt.with, 1)
+			_, err := Parse([]byte(src), noEnv)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseReportsAllProblemsAtOnce(t *testing.T) {
+	_, err := Parse([]byte("coop: {name: X}\n"), noEnv)
+	var cfgErr *Error
+	if err == nil || !asError(err, &cfgErr) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, key := range []string{"issuer:", "database_url:", "crypto_key:", "cookie_secret:", "smtp.from:"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("missing %s in %v", key, err)
+		}
+	}
+}
+
+func TestUnknownKeyIsRefusedWithItsLine(t *testing.T) {
+	_, err := Parse([]byte(validYAML+"colour: red\n"), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "colour") || !strings.Contains(err.Error(), "line") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestEnvironmentOverridesSecrets(t *testing.T) {
+	env := map[string]string{"COOPGATE_CLIENT_MASTODON_SECRET": "from-the-environment", "COOPGATE_DATABASE_URL": "postgres://db/x"}
+	c, err := Parse([]byte(validYAML), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Clients[0].Secret != "from-the-environment" || c.DatabaseURL != "postgres://db/x" {
+		t.Errorf("env not applied: %q %q", c.Clients[0].Secret, c.DatabaseURL)
+	}
+}
+
+func TestClientSecretEnv(t *testing.T) {
+	if got := ClientSecretEnv("git-coop.2"); got != "COOPGATE_CLIENT_GIT_COOP_2_SECRET" {
+		t.Errorf("got %s", got)
+	}
+}
+
+func asError(err error, target **Error) bool {
+	e, ok := err.(*Error)
+	*target = e
+	return ok
+}
