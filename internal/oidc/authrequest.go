@@ -1,0 +1,210 @@
+package oidc
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// AuthRequest is one authorization request, from /authorize until its code is
+// exchanged (or it expires).
+type AuthRequest struct {
+	ID                  string
+	ClientID            string
+	RedirectURI         string
+	Scopes              []string
+	State               string
+	Nonce               string
+	ResponseType        oidc.ResponseType
+	ResponseMode        oidc.ResponseMode
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Prompt              []string
+	MaxAge              *int32
+	LoginHint           string
+	PersonID            string
+	AuthTime            time.Time
+	AMR                 []string
+	IsDone              bool
+	ExpiresAt           time.Time
+}
+
+var _ op.AuthRequest = (*AuthRequest)(nil)
+
+func (a *AuthRequest) GetID() string                      { return a.ID }
+func (a *AuthRequest) GetACR() string                     { return "" }
+func (a *AuthRequest) GetAMR() []string                   { return a.AMR }
+func (a *AuthRequest) GetAudience() []string              { return []string{a.ClientID} }
+func (a *AuthRequest) GetAuthTime() time.Time             { return a.AuthTime }
+func (a *AuthRequest) GetClientID() string                { return a.ClientID }
+func (a *AuthRequest) GetNonce() string                   { return a.Nonce }
+func (a *AuthRequest) GetRedirectURI() string             { return a.RedirectURI }
+func (a *AuthRequest) GetResponseType() oidc.ResponseType { return a.ResponseType }
+func (a *AuthRequest) GetResponseMode() oidc.ResponseMode { return a.ResponseMode }
+func (a *AuthRequest) GetScopes() []string                { return a.Scopes }
+func (a *AuthRequest) GetState() string                   { return a.State }
+func (a *AuthRequest) GetSubject() string                 { return a.PersonID }
+func (a *AuthRequest) Done() bool                         { return a.IsDone }
+
+func (a *AuthRequest) GetCodeChallenge() *oidc.CodeChallenge {
+	if a.CodeChallenge == "" {
+		return nil
+	}
+	return &oidc.CodeChallenge{Challenge: a.CodeChallenge, Method: oidc.CodeChallengeMethod(a.CodeChallengeMethod)}
+}
+
+// WantsFreshLogin reports whether the relying party asked for the person to
+// enter their password again (prompt=login, or a max_age that has passed).
+func (a *AuthRequest) WantsFreshLogin(authTime time.Time, now time.Time) bool {
+	for _, p := range a.Prompt {
+		if p == oidc.PromptLogin {
+			return true
+		}
+	}
+	return a.MaxAge != nil && now.Sub(authTime) > time.Duration(*a.MaxAge)*time.Second
+}
+
+// PromptNone reports whether the relying party forbade any page (prompt=none).
+func (a *AuthRequest) PromptNone() bool {
+	return len(a.Prompt) == 1 && a.Prompt[0] == oidc.PromptNone
+}
+
+// ErrNotFound is returned for an unknown or expired auth request.
+var ErrNotFound = errors.New("auth request not found or expired")
+
+// authRequestTTL is long enough to sign up and verify an email address
+// before the login a relying party started completes.
+const authRequestTTL = time.Hour
+
+// CreateAuthRequest stores a validated request from /authorize.
+func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	if req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	}
+	a := &AuthRequest{
+		ID: uuid.NewString(), ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes,
+		State: req.State, Nonce: req.Nonce, ResponseType: req.ResponseType, ResponseMode: req.ResponseMode,
+		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
+		Prompt: req.Prompt, LoginHint: req.LoginHint, ExpiresAt: s.now().Add(authRequestTTL), AMR: []string{},
+	}
+	if req.MaxAge != nil {
+		m := int32(min(*req.MaxAge, 1<<31-1))
+		a.MaxAge = &m
+	}
+	if a.Prompt == nil {
+		a.Prompt = []string{}
+	}
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO oidc_auth_requests (id, client_id, redirect_uri, scopes, state, nonce, response_type,
+		    response_mode, code_challenge, code_challenge_method, prompt, max_age, login_hint, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		a.ID, a.ClientID, a.RedirectURI, a.Scopes, a.State, a.Nonce, a.ResponseType, a.ResponseMode,
+		a.CodeChallenge, a.CodeChallengeMethod, a.Prompt, a.MaxAge, a.LoginHint, a.ExpiresAt)
+	if err != nil {
+		return nil, fmt.Errorf("storing auth request: %w", err)
+	}
+	return a, nil
+}
+
+const selectAuthRequest = "SELECT " + authRequestColumns + " FROM oidc_auth_requests "
+
+func scanAuthRequest(row pgx.Row) (*AuthRequest, error) {
+	var a AuthRequest
+	err := row.Scan(&a.ID, &a.ClientID, &a.RedirectURI, &a.Scopes, &a.State, &a.Nonce, &a.ResponseType,
+		&a.ResponseMode, &a.CodeChallenge, &a.CodeChallengeMethod, &a.Prompt, &a.MaxAge, &a.LoginHint,
+		&a.PersonID, &a.AuthTime, &a.AMR, &a.IsDone, &a.ExpiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading auth request: %w", err)
+	}
+	return &a, nil
+}
+
+// AuthRequestByID loads a live auth request.
+func (s *Storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	return s.AuthRequest(ctx, id)
+}
+
+// AuthRequest is AuthRequestByID with coopgate's own type, for the login pages.
+func (s *Storage) AuthRequest(ctx context.Context, id string) (*AuthRequest, error) {
+	if uuid.Validate(id) != nil {
+		return nil, ErrNotFound
+	}
+	return scanAuthRequest(s.pool.QueryRow(ctx, selectAuthRequest+
+		"WHERE id = $1 AND expires_at > now() AND code_used_at IS NULL", id))
+}
+
+// CompleteAuthRequest records who logged in; the callback then issues a code.
+func (s *Storage) CompleteAuthRequest(ctx context.Context, id, personID string, authTime time.Time, amr []string) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE oidc_auth_requests SET person_id = $2, auth_time = $3, amr = $4, done = true
+		WHERE id = $1 AND expires_at > now() AND code_hash IS NULL`, id, personID, authTime, amr)
+	if err != nil {
+		return fmt.Errorf("completing auth request: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SaveAuthCode stores the code's hash; the code itself is never stored.
+func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
+	sum := sha256.Sum256([]byte(code))
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE oidc_auth_requests SET code_hash = $2, expires_at = least(expires_at, now() + $3::interval)
+		WHERE id = $1 AND done AND code_hash IS NULL`, id, sum[:], s.codeTTL.String())
+	if err != nil {
+		return fmt.Errorf("saving code: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// AuthRequestByCode redeems a code: it succeeds once. Presenting a code again
+// revokes every token issued from it (RFC 6749 §4.1.2): the code leaked.
+func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	sum := sha256.Sum256([]byte(code))
+	a, err := scanAuthRequest(s.pool.QueryRow(ctx, `
+		UPDATE oidc_auth_requests SET code_used_at = now()
+		WHERE code_hash = $1 AND code_used_at IS NULL AND expires_at > now()
+		RETURNING `+authRequestColumns, sum[:]))
+	if errors.Is(err, ErrNotFound) {
+		if rerr := s.revokeReplayedCode(ctx, sum[:]); rerr != nil {
+			return nil, rerr
+		}
+	}
+	return a, err
+}
+
+const authRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,
+	code_challenge, code_challenge_method, prompt, max_age, login_hint, coalesce(person_id::text, ''),
+	coalesce(auth_time, 'epoch'), amr, done, expires_at`
+
+func (s *Storage) revokeReplayedCode(ctx context.Context, codeHash []byte) error {
+	var id string
+	err := s.pool.QueryRow(ctx, `SELECT id FROM oidc_auth_requests WHERE code_hash = $1 AND code_used_at IS NOT NULL`, codeHash).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking code replay: %w", err)
+	}
+	s.log.WarnContext(ctx, "authorization code presented twice; revoking its tokens", "auth_request", id)
+	return s.revokeGrant(ctx, id)
+}
+
+// DeleteAuthRequest is called once tokens are issued. The row stays until it
+// expires, so that a replayed code is recognised as such.
+func (s *Storage) DeleteAuthRequest(context.Context, string) error { return nil }

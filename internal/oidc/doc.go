@@ -1,0 +1,11 @@
+// Package oidc is coopgate's OpenID Connect provider: zitadel/oidc's op
+// package on storage in PostgreSQL (auth requests, codes, access and refresh
+// tokens, signing keys), the relying parties declared in config, and the
+// claims they receive.
+//
+// Nothing here lives only in one replica's memory: the signing keys are
+// cached but loaded from the database, and clients come from the config file
+// every replica shares. It does not render pages: the login form, the
+// admission and terms gates are internal/web's, which complete an auth
+// request with Storage.CompleteAuthRequest.
+package oidc

@@ -1,0 +1,259 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/people"
+)
+
+// TermsFunc returns the policy versions a person accepted (policy id →
+// version), for the `terms` claim under the `coop` scope.
+type TermsFunc func(ctx context.Context, personID string) (map[string]string, error)
+
+// SessionEnder ends the browser session of the request in ctx, for
+// RP-initiated logout.
+type SessionEnder func(ctx context.Context) error
+
+// Storage implements op.Storage on PostgreSQL.
+type Storage struct {
+	pool       *pgxpool.Pool
+	keys       *Keyring
+	clients    map[string]*Client
+	terms      TermsFunc
+	endSession SessionEnder
+	log        *slog.Logger
+	now        func() time.Time
+
+	codeTTL, accessTTL, refreshTTL time.Duration
+}
+
+var _ op.Storage = (*Storage)(nil)
+
+// Deps are what the storage needs besides the database.
+type Deps struct {
+	Pool       *pgxpool.Pool
+	Keys       *Keyring
+	Terms      TermsFunc
+	EndSession SessionEnder
+	Log        *slog.Logger
+}
+
+// NewStorage makes the provider's storage for cfg's clients and lifetimes.
+func NewStorage(cfg *config.Config, d Deps) *Storage {
+	s := &Storage{
+		pool: d.Pool, keys: d.Keys, terms: d.Terms, endSession: d.EndSession, log: d.Log, now: time.Now,
+		clients: map[string]*Client{},
+		codeTTL: cfg.Tokens.CodeLifetime, accessTTL: cfg.Tokens.AccessTokenLifetime, refreshTTL: cfg.Tokens.RefreshTokenLifetime,
+	}
+	for _, c := range cfg.Clients {
+		s.clients[c.ID] = newClient(c, cfg.Issuer, cfg.Tokens.IDTokenLifetime, cfg.Dev)
+	}
+	return s
+}
+
+// Client returns a configured relying party.
+func (s *Storage) Client(id string) (*Client, bool) {
+	c, ok := s.clients[id]
+	return c, ok
+}
+
+var errUnknownClient = errors.New("unknown client")
+
+// GetClientByClientID returns a relying party from config.
+func (s *Storage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
+	if c, ok := s.clients[id]; ok {
+		return c, nil
+	}
+	return nil, errUnknownClient
+}
+
+// AuthorizeClientIDSecret checks a confidential client's secret.
+func (s *Storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
+	c, ok := s.clients[id]
+	if !ok || c.cfg.AuthMethod == "none" || !c.checkSecret(secret) {
+		return errors.New("client authentication failed")
+	}
+	return nil
+}
+
+// SigningKey is the key that signs ID tokens now.
+func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) { return s.keys.Signing(ctx) }
+
+// SignatureAlgorithms lists what ID tokens are signed with.
+func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return []jose.SignatureAlgorithm{jose.RS256}, nil
+}
+
+// KeySet is what the JWKS endpoint publishes.
+func (s *Storage) KeySet(ctx context.Context) ([]op.Key, error) { return s.keys.Published(ctx) }
+
+// Health is the provider's readiness probe.
+func (s *Storage) Health(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// TerminateSessionFromRequest ends the coopgate browser session at
+// RP-initiated logout and says where to send the browser.
+func (s *Storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
+	if s.endSession != nil {
+		if err := s.endSession(ctx); err != nil {
+			return "", err
+		}
+	}
+	return req.RedirectURI, nil
+}
+
+// TerminateSession is not called: TerminateSessionFromRequest replaces it.
+func (s *Storage) TerminateSession(ctx context.Context, _, _ string) error {
+	if s.endSession != nil {
+		return s.endSession(ctx)
+	}
+	return nil
+}
+
+// SetUserinfoFromScopes is deprecated in op; SetUserinfoFromRequest does the work.
+func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+	return nil
+}
+
+// SetUserinfoFromRequest fills the ID token's claims.
+func (s *Storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
+	p, err := people.ByID(ctx, s.pool, req.GetSubject())
+	if err != nil {
+		return err
+	}
+	return s.fillUserinfo(ctx, ui, p, scopes)
+}
+
+// SetUserinfoFromToken answers /userinfo for a live access token of an
+// admitted person.
+func (s *Storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, tokenID, subject, _ string) error {
+	t, err := s.accessToken(ctx, tokenID, subject)
+	if err != nil {
+		return err
+	}
+	p, err := people.ByID(ctx, s.pool, subject)
+	if err != nil {
+		return err
+	}
+	return s.fillUserinfo(ctx, ui, p, t.scopes)
+}
+
+// SetIntrospectionFromToken answers introspection, only to a client the token
+// was issued to: one relying party cannot probe another's tokens.
+func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	t, err := s.accessToken(ctx, tokenID, subject)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(t.audience, clientID) {
+		return errors.New("token not issued to the introspecting client")
+	}
+	resp.Scope = t.scopes
+	resp.ClientID = t.clientID
+	resp.Subject = subject
+	resp.Audience = t.audience
+	resp.Expiration = oidc.FromTime(t.expiresAt)
+	resp.IssuedAt = oidc.FromTime(t.createdAt)
+	resp.TokenType = oidc.BearerToken
+	return nil
+}
+
+type accessToken struct {
+	clientID             string
+	scopes, audience     []string
+	createdAt, expiresAt time.Time
+}
+
+var errTokenInactive = errors.New("access token inactive")
+
+func (s *Storage) accessToken(ctx context.Context, id, subject string) (*accessToken, error) {
+	var t accessToken
+	err := s.pool.QueryRow(ctx, `
+		SELECT t.client_id, t.scopes, t.audience, t.created_at, t.expires_at
+		FROM oidc_access_tokens t JOIN people p ON p.id = t.person_id
+		WHERE t.id = $1 AND t.person_id::text = $2 AND t.expires_at > now() AND p.status = 'admitted'`,
+		id, subject).Scan(&t.clientID, &t.scopes, &t.audience, &t.createdAt, &t.expiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errTokenInactive
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading access token: %w", err)
+	}
+	return &t, nil
+}
+
+// fillUserinfo sets the claims each scope grants.
+func (s *Storage) fillUserinfo(ctx context.Context, ui *oidc.UserInfo, p *people.Person, scopes []string) error {
+	ui.Subject = p.ID
+	for _, scope := range scopes {
+		switch scope {
+		case oidc.ScopeProfile:
+			ui.Name = p.Name
+			ui.PreferredUsername = p.Username
+		case oidc.ScopeEmail:
+			ui.Email = p.Email
+			ui.EmailVerified = oidc.Bool(p.EmailVerified)
+		case ScopeGroups:
+			ui.AppendClaims("groups", nonNil(p.Groups()))
+		case ScopeCoop:
+			if err := s.addTerms(ctx, ui, p.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Storage) addTerms(ctx context.Context, ui *oidc.UserInfo, personID string) error {
+	if s.terms == nil {
+		return nil
+	}
+	terms, err := s.terms(ctx, personID)
+	if err != nil {
+		return err
+	}
+	if terms == nil {
+		terms = map[string]string{}
+	}
+	ui.AppendClaims("terms", terms)
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// The scopes coopgate adds to OpenID Connect's.
+const (
+	ScopeGroups = "groups" // the `groups` claim: member, membership class, secretary
+	ScopeCoop   = "coop"   // the `terms` claim: accepted policy versions
+)
+
+// GetPrivateClaimsFromScopes adds nothing: access tokens are opaque.
+func (s *Storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, nil
+}
+
+// GetKeyByIDAndClientID is for the JWT profile grant, which coopgate does not offer.
+func (s *Storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
+	return nil, errors.New("jwt profile grant not supported")
+}
+
+// ValidateJWTProfileScopes is for the JWT profile grant, which coopgate does not offer.
+func (s *Storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
+	return nil, errors.New("jwt profile grant not supported")
+}

@@ -1,0 +1,267 @@
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/coopgate/coopgate/internal/database"
+)
+
+// RefreshToken is a stored refresh token, as the refresh grant sees it.
+type RefreshToken struct {
+	ID        string
+	FamilyID  string
+	PersonID  string
+	ClientID  string
+	Scopes    []string
+	Audience  []string
+	AMR       []string
+	AuthTime  time.Time
+	ExpiresAt time.Time
+	rotated   bool
+	revoked   bool
+}
+
+var _ op.RefreshTokenRequest = (*RefreshToken)(nil)
+
+func (r *RefreshToken) GetAMR() []string            { return r.AMR }
+func (r *RefreshToken) GetAudience() []string       { return r.Audience }
+func (r *RefreshToken) GetAuthTime() time.Time      { return r.AuthTime }
+func (r *RefreshToken) GetClientID() string         { return r.ClientID }
+func (r *RefreshToken) GetScopes() []string         { return r.Scopes }
+func (r *RefreshToken) GetSubject() string          { return r.PersonID }
+func (r *RefreshToken) SetCurrentScopes(s []string) { r.Scopes = s }
+
+// grant is what the tokens of one login carry, whichever grant issued them.
+type grant struct {
+	personID, clientID string
+	scopes, audience   []string
+	amr                []string
+	authTime           time.Time
+	authRequestID      string // set for the code grant
+	familyID           string // set for the refresh grant
+	refreshID          string // the refresh token being rotated
+}
+
+func grantOf(req op.TokenRequest) (grant, error) {
+	switch r := req.(type) {
+	case *AuthRequest:
+		return grant{personID: r.PersonID, clientID: r.ClientID, scopes: r.Scopes, audience: r.GetAudience(),
+			amr: r.AMR, authTime: r.AuthTime, authRequestID: r.ID}, nil
+	case *RefreshToken:
+		return grant{personID: r.PersonID, clientID: r.ClientID, scopes: r.Scopes, audience: r.Audience,
+			amr: r.AMR, authTime: r.AuthTime, familyID: r.FamilyID, refreshID: r.ID}, nil
+	}
+	return grant{}, oidc.ErrUnsupportedGrantType()
+}
+
+// CreateAccessToken stores an access token and returns its id, which the op
+// seals into the opaque bearer token.
+func (s *Storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
+	g, err := grantOf(req)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return s.insertAccessToken(ctx, s.pool, g)
+}
+
+func (s *Storage) insertAccessToken(ctx context.Context, q database.Querier, g grant) (string, time.Time, error) {
+	id, exp := uuid.NewString(), s.now().Add(s.accessTTL)
+	_, err := q.Exec(ctx, `
+		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at)
+		VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8)`,
+		id, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("storing access token: %w", err)
+	}
+	return id, exp, nil
+}
+
+// errRefreshSpent is returned when a refresh token lost a rotation race.
+var errRefreshSpent = errors.New("refresh token already used")
+
+// CreateAccessAndRefreshTokens issues an access token and a new refresh token.
+// On the refresh grant it first spends the presented token, in the same
+// transaction: of two concurrent refreshes with one token, one wins.
+func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, _ string) (string, string, time.Time, error) {
+	g, err := grantOf(req)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	if g.familyID == "" {
+		g.familyID = g.authRequestID // a family starts at the code exchange
+	}
+	var accessID, refresh string
+	var exp time.Time
+	err = database.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if g.refreshID != "" {
+			if err := spendRefreshToken(ctx, tx, g.refreshID); err != nil {
+				return err
+			}
+		}
+		if accessID, exp, err = s.insertAccessToken(ctx, tx, g); err != nil {
+			return err
+		}
+		refresh, err = s.insertRefreshToken(ctx, tx, g)
+		return err
+	})
+	if errors.Is(err, errRefreshSpent) {
+		_ = s.revokeFamily(ctx, g.familyID)
+		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token already used")
+	}
+	return accessID, refresh, exp, err
+}
+
+func spendRefreshToken(ctx context.Context, tx pgx.Tx, id string) error {
+	tag, err := tx.Exec(ctx, `
+		UPDATE oidc_refresh_tokens SET rotated_at = now()
+		WHERE id = $1 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()`, id)
+	if err != nil {
+		return fmt.Errorf("rotating refresh token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errRefreshSpent
+	}
+	return nil
+}
+
+func (s *Storage) insertRefreshToken(ctx context.Context, tx pgx.Tx, g grant) (string, error) {
+	token := randomToken()
+	sum := sha256.Sum256([]byte(token))
+	_, err := tx.Exec(ctx, `
+		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, auth_time, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		uuid.NewString(), sum[:], g.familyID, g.personID, g.clientID, g.scopes, g.audience, g.amr, g.authTime,
+		s.now().Add(s.refreshTTL))
+	if err != nil {
+		return "", fmt.Errorf("storing refresh token: %w", err)
+	}
+	return token, nil
+}
+
+// randomToken is 256 bits from the system's CSPRNG, URL-safe.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (s *Storage) refreshTokenByValue(ctx context.Context, token string) (*RefreshToken, error) {
+	sum := sha256.Sum256([]byte(token))
+	var r RefreshToken
+	err := s.pool.QueryRow(ctx, `
+		SELECT t.id, t.family_id, t.person_id, t.client_id, t.scopes, t.audience, t.amr, t.auth_time, t.expires_at,
+		       t.rotated_at IS NOT NULL, t.revoked_at IS NOT NULL OR p.status <> 'admitted'
+		FROM oidc_refresh_tokens t JOIN people p ON p.id = t.person_id
+		WHERE t.token_hash = $1`, sum[:]).Scan(&r.ID, &r.FamilyID, &r.PersonID, &r.ClientID, &r.Scopes,
+		&r.Audience, &r.AMR, &r.AuthTime, &r.ExpiresAt, &r.rotated, &r.revoked)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, op.ErrInvalidRefreshToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading refresh token: %w", err)
+	}
+	return &r, nil
+}
+
+// TokenRequestByRefreshToken loads a refresh token for the refresh grant. A
+// token already spent means it was copied: the whole family is revoked.
+func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
+	r, err := s.refreshTokenByValue(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case r.rotated:
+		s.log.WarnContext(ctx, "spent refresh token presented again; revoking its family", "family", r.FamilyID, "client", r.ClientID)
+		if err := s.revokeFamily(ctx, r.FamilyID); err != nil {
+			return nil, err
+		}
+		return nil, errRefreshSpent
+	case r.revoked || !r.ExpiresAt.After(s.now()):
+		return nil, op.ErrInvalidRefreshToken
+	}
+	return r, nil
+}
+
+// GetRefreshTokenInfo identifies a refresh token for revocation.
+func (s *Storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
+	r, err := s.refreshTokenByValue(ctx, token)
+	if err != nil {
+		return "", "", err
+	}
+	if r.ClientID != clientID {
+		return "", "", op.ErrInvalidRefreshToken
+	}
+	return r.PersonID, r.ID, nil
+}
+
+// RevokeToken revokes an access token (by id) or a refresh token (by value,
+// with its whole family and their access tokens). Unknown tokens are not an
+// error (RFC 7009 §2.2).
+func (s *Storage) RevokeToken(ctx context.Context, tokenOrID, userID, clientID string) *oidc.Error {
+	if userID != "" {
+		if uuid.Validate(tokenOrID) != nil {
+			return nil
+		}
+		if _, err := s.pool.Exec(ctx, `DELETE FROM oidc_access_tokens WHERE id = $1 AND client_id = $2`, tokenOrID, clientID); err != nil {
+			return oidc.ErrServerError().WithParent(err)
+		}
+		return nil
+	}
+	r, err := s.refreshTokenByValue(ctx, tokenOrID)
+	if errors.Is(err, op.ErrInvalidRefreshToken) {
+		return nil
+	}
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	if r.ClientID != clientID {
+		return oidc.ErrInvalidClient().WithDescription("token was issued to another client")
+	}
+	if err := s.revokeFamily(ctx, r.FamilyID); err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	return nil
+}
+
+// revokeFamily revokes every refresh token of a family and deletes the access
+// tokens they issued.
+func (s *Storage) revokeFamily(ctx context.Context, familyID string) error {
+	return database.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE oidc_refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, familyID); err != nil {
+			return fmt.Errorf("revoking refresh tokens: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM oidc_access_tokens WHERE refresh_family_id = $1 OR auth_request_id = $1`, familyID); err != nil {
+			return fmt.Errorf("revoking access tokens: %w", err)
+		}
+		return nil
+	})
+}
+
+// revokeGrant revokes everything issued from one auth request's code.
+func (s *Storage) revokeGrant(ctx context.Context, authRequestID string) error {
+	return s.revokeFamily(ctx, authRequestID)
+}
+
+// RevokePerson ends every token of a person (membership ended, password
+// reset), in the caller's transaction.
+func RevokePerson(ctx context.Context, tx pgx.Tx, personID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE oidc_refresh_tokens SET revoked_at = now() WHERE person_id = $1 AND revoked_at IS NULL`, personID); err != nil {
+		return fmt.Errorf("revoking refresh tokens: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM oidc_access_tokens WHERE person_id = $1`, personID); err != nil {
+		return fmt.Errorf("revoking access tokens: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+// Package people owns the person record: who someone is (email, name,
+// username), how they log in (password hash), their roles and where they stand
+// (status). It does not decide admission (internal/admission does) and does
+// not send mail.
+package people
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/coopgate/coopgate/internal/database"
+)
+
+// Status is where a person stands; see the state diagram in DESIGN.md.
+type Status string
+
+// The statuses a person moves through.
+const (
+	SignedUp         Status = "signed_up"
+	AwaitingApproval Status = "awaiting_approval"
+	Admitted         Status = "admitted"
+	Rejected         Status = "rejected"
+	Ceased           Status = "ceased"
+)
+
+// RoleSecretary may use the admin pages.
+const RoleSecretary = "secretary"
+
+// Person is one login.
+type Person struct {
+	ID               string // the OIDC sub
+	Email            string
+	EmailVerified    bool
+	Name             string
+	Username         string
+	PasswordHash     string
+	Status           Status
+	Roles            []string
+	MembershipNumber string
+	RegisterEntryID  *int64
+	MembershipClass  string // from the linked register entry
+	CreatedAt        time.Time
+	AdmittedAt       *time.Time
+	CeasedAt         *time.Time
+}
+
+// ErrNotFound is returned when no person matches.
+var ErrNotFound = errors.New("person not found")
+
+// IsSecretary reports whether p may use the admin pages.
+func (p *Person) IsSecretary() bool { return slices.Contains(p.Roles, RoleSecretary) }
+
+// Groups are the `groups` claim: "member" for admitted people, their
+// membership class, and "secretary".
+func (p *Person) Groups() []string {
+	var g []string
+	if p.Status == Admitted {
+		g = append(g, "member")
+		if p.MembershipClass != "" {
+			g = append(g, strings.ToLower(p.MembershipClass))
+		}
+	}
+	if p.IsSecretary() {
+		g = append(g, RoleSecretary)
+	}
+	return g
+}
+
+const selectPerson = `
+SELECT p.id, p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.password_hash,
+       p.status, p.roles, coalesce(p.membership_number, ''), p.register_entry_id,
+       coalesce(r.class, ''), p.created_at, p.admitted_at, p.ceased_at
+FROM people p LEFT JOIN register_entries r ON r.id = p.register_entry_id `
+
+func scan(row pgx.Row) (*Person, error) {
+	var p Person
+	err := row.Scan(&p.ID, &p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.PasswordHash,
+		&p.Status, &p.Roles, &p.MembershipNumber, &p.RegisterEntryID,
+		&p.MembershipClass, &p.CreatedAt, &p.AdmittedAt, &p.CeasedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("people: %w", err)
+	}
+	return &p, nil
+}
+
+// ByID finds a person by id (the OIDC sub).
+func ByID(ctx context.Context, q database.Querier, id string) (*Person, error) {
+	if !looksLikeUUID(id) {
+		return nil, ErrNotFound
+	}
+	return scan(q.QueryRow(ctx, selectPerson+"WHERE p.id = $1", id))
+}
+
+// ByIDForUpdate is ByID that locks the row until tx ends, for state changes
+// that must not race (two secretaries deciding at once).
+func ByIDForUpdate(ctx context.Context, tx pgx.Tx, id string) (*Person, error) {
+	if !looksLikeUUID(id) {
+		return nil, ErrNotFound
+	}
+	return scan(tx.QueryRow(ctx, selectPerson+"WHERE p.id = $1 FOR UPDATE OF p", id))
+}
+
+// ByEmail finds a person by login email, case-insensitively.
+func ByEmail(ctx context.Context, q database.Querier, email string) (*Person, error) {
+	return scan(q.QueryRow(ctx, selectPerson+"WHERE p.email = $1", NormalizeEmail(email)))
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+func looksLikeUUID(s string) bool { return uuidRE.MatchString(s) }
+
+// NormalizeEmail is the form emails are stored and compared in.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// EmailDomain is the part after the last @, lower-cased.
+func EmailDomain(email string) string {
+	i := strings.LastIndexByte(email, '@')
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(email[i+1:])
+}

@@ -1,0 +1,110 @@
+package people
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/coopgate/coopgate/internal/database"
+)
+
+// New is what a person is created with.
+type New struct {
+	Email            string
+	Name             string
+	Username         string
+	PasswordHash     string
+	Status           Status
+	Roles            []string
+	MembershipNumber string
+	EmailVerified    bool
+}
+
+// Errors a form can show beside its field.
+var (
+	ErrEmailTaken    = fmt.Errorf("email already registered")
+	ErrUsernameTaken = fmt.Errorf("username taken")
+)
+
+// UsernamePattern is what Mastodon accepts as a local username (it turns the
+// OIDC preferred_username into one), so a coopgate username is valid there.
+var UsernamePattern = regexp.MustCompile(`^[a-z0-9_]{1,30}$`)
+
+// Create inserts a person in tx.
+func Create(ctx context.Context, tx pgx.Tx, n New) (*Person, error) {
+	if n.Roles == nil {
+		n.Roles = []string{}
+	}
+	var id string
+	err := tx.QueryRow(ctx, `
+		INSERT INTO people (email, name, username, password_hash, status, roles, membership_number,
+		                    email_verified_at, admitted_at)
+		VALUES ($1, $2, lower($3), $4, $5, $6, nullif($7, ''),
+		        CASE WHEN $8 THEN now() END, CASE WHEN $5 = 'admitted' THEN now() END)
+		RETURNING id`,
+		NormalizeEmail(n.Email), n.Name, n.Username, n.PasswordHash, n.Status, n.Roles,
+		n.MembershipNumber, n.EmailVerified).Scan(&id)
+	switch {
+	case database.IsUniqueViolation(err, "people_email_key"):
+		return nil, ErrEmailTaken
+	case database.IsUniqueViolation(err, "people_username_key"):
+		return nil, ErrUsernameTaken
+	case err != nil:
+		return nil, fmt.Errorf("people: create: %w", err)
+	}
+	return ByID(ctx, tx, id)
+}
+
+// SetStatus moves a person to status, stamping admitted_at / ceased_at.
+func SetStatus(ctx context.Context, tx pgx.Tx, id string, status Status) error {
+	_, err := tx.Exec(ctx, `
+		UPDATE people SET status = $2, updated_at = now(),
+		       admitted_at = CASE WHEN $2 = 'admitted' THEN now() ELSE admitted_at END,
+		       ceased_at = CASE WHEN $2 = 'ceased' THEN now() WHEN $2 = 'admitted' THEN NULL ELSE ceased_at END
+		WHERE id = $1`, id, status)
+	if err != nil {
+		return fmt.Errorf("people: set status: %w", err)
+	}
+	return nil
+}
+
+// MarkEmailVerified records that the person proved they receive mail at their address.
+func MarkEmailVerified(ctx context.Context, tx pgx.Tx, id string) error {
+	_, err := tx.Exec(ctx, `UPDATE people SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("people: verify email: %w", err)
+	}
+	return nil
+}
+
+// SetPasswordHash replaces the password hash.
+func SetPasswordHash(ctx context.Context, tx pgx.Tx, id, hash string) error {
+	_, err := tx.Exec(ctx, `UPDATE people SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash)
+	if err != nil {
+		return fmt.Errorf("people: set password: %w", err)
+	}
+	return nil
+}
+
+// SetEmail replaces the login email with a verified one.
+func SetEmail(ctx context.Context, tx pgx.Tx, id, email string) error {
+	_, err := tx.Exec(ctx, `UPDATE people SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1`, id, NormalizeEmail(email))
+	if database.IsUniqueViolation(err, "people_email_key") {
+		return ErrEmailTaken
+	}
+	if err != nil {
+		return fmt.Errorf("people: set email: %w", err)
+	}
+	return nil
+}
+
+// LinkRegisterEntry ties a person to their entry in the member register.
+func LinkRegisterEntry(ctx context.Context, tx pgx.Tx, id string, entryID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE people SET register_entry_id = $2, updated_at = now() WHERE id = $1`, id, entryID)
+	if err != nil {
+		return fmt.Errorf("people: link register entry: %w", err)
+	}
+	return nil
+}

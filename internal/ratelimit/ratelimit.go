@@ -1,0 +1,79 @@
+// Package ratelimit counts attempts in fixed windows in PostgreSQL, so every
+// replica sees the same counts: throttling of logins and sign-ups, and
+// account lockout. Keys must not contain personal data in clear (hash emails).
+package ratelimit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/coopgate/coopgate/internal/database"
+)
+
+// Rule is "at most Max hits per Window".
+type Rule struct {
+	Name   string // e.g. "login-ip"
+	Max    int
+	Window time.Duration
+}
+
+// Limiter checks and counts against rules.
+type Limiter struct {
+	db  database.Querier
+	now func() time.Time
+}
+
+// New makes a Limiter on db.
+func New(db database.Querier) *Limiter { return &Limiter{db: db, now: time.Now} }
+
+func (l *Limiter) window(r Rule) time.Time { return l.now().Truncate(r.Window) }
+
+// Hit counts one attempt for subject under r and reports whether it is still
+// within the limit.
+func (l *Limiter) Hit(ctx context.Context, r Rule, subject string) (bool, error) {
+	var hits int
+	err := l.db.QueryRow(ctx, `
+		INSERT INTO rate_limit_counters (key, window_start, hits) VALUES ($1, $2, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_counters.hits + 1
+		RETURNING hits`, key(r, subject), l.window(r)).Scan(&hits)
+	if err != nil {
+		return false, fmt.Errorf("ratelimit: %w", err)
+	}
+	return hits <= r.Max, nil
+}
+
+// Exceeded reports whether subject is already over the limit, without counting.
+func (l *Limiter) Exceeded(ctx context.Context, r Rule, subject string) (bool, error) {
+	var hits int
+	err := l.db.QueryRow(ctx, `
+		SELECT coalesce(sum(hits), 0) FROM rate_limit_counters WHERE key = $1 AND window_start = $2`,
+		key(r, subject), l.window(r)).Scan(&hits)
+	if err != nil {
+		return false, fmt.Errorf("ratelimit: %w", err)
+	}
+	return hits >= r.Max, nil
+}
+
+// Reset forgets subject's count under r (after a successful login).
+func (l *Limiter) Reset(ctx context.Context, r Rule, subject string) error {
+	_, err := l.db.Exec(ctx, `DELETE FROM rate_limit_counters WHERE key = $1`, key(r, subject))
+	if err != nil {
+		return fmt.Errorf("ratelimit: %w", err)
+	}
+	return nil
+}
+
+// Prune deletes counters whose windows ended before cutoff.
+func Prune(ctx context.Context, db database.Querier, cutoff time.Time) error {
+	_, err := db.Exec(ctx, `DELETE FROM rate_limit_counters WHERE window_start < $1`, cutoff)
+	return err
+}
+
+// key hashes the subject: the table never holds an email or IP in clear.
+func key(r Rule, subject string) string {
+	sum := sha256.Sum256([]byte(subject))
+	return r.Name + ":" + hex.EncodeToString(sum[:12])
+}
