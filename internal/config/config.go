@@ -20,21 +20,23 @@ import (
 // Config is the whole configuration file. Key names are a contract with the
 // sysadmin's files and the docs: change them only with a migration path.
 type Config struct {
-	Issuer        string     `yaml:"issuer" validate:"required,issuer"`
-	Listen        string     `yaml:"listen" validate:"required,hostname_port"`
-	MetricsListen string     `yaml:"metrics_listen" validate:"omitempty,hostname_port"`
-	DatabaseURL   string     `yaml:"database_url" validate:"required"`
-	CryptoKey     string     `yaml:"crypto_key" validate:"required,key32"`
-	CookieSecret  string     `yaml:"cookie_secret" validate:"required,min=32"`
-	Coop          Coop       `yaml:"coop"`
-	SMTP          SMTP       `yaml:"smtp"`
-	Admission     Admission  `yaml:"admission"`
-	Clients       []Client   `yaml:"clients" validate:"unique=ID,dive"`
-	Policies      Policies   `yaml:"policies"`
-	Tokens        Tokens     `yaml:"tokens"`
-	Keys          Keys       `yaml:"keys"`
-	Log           Log        `yaml:"log"`
-	Downstream    Downstream `yaml:"downstream"`
+	Issuer        string `yaml:"issuer" validate:"required,issuer"`
+	Listen        string `yaml:"listen" validate:"required,hostname_port"`
+	MetricsListen string `yaml:"metrics_listen" validate:"omitempty,hostname_port"`
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed.
+	TrustedProxies []string   `yaml:"trusted_proxies" validate:"dive,cidr"`
+	DatabaseURL    string     `yaml:"database_url" validate:"required"`
+	CryptoKey      string     `yaml:"crypto_key" validate:"required,key32"`
+	CookieSecret   string     `yaml:"cookie_secret" validate:"required,min=32"`
+	Coop           Coop       `yaml:"coop"`
+	SMTP           SMTP       `yaml:"smtp"`
+	Admission      Admission  `yaml:"admission"`
+	Clients        []Client   `yaml:"clients" validate:"unique=ID,dive"`
+	Policies       Policies   `yaml:"policies"`
+	Tokens         Tokens     `yaml:"tokens"`
+	Keys           Keys       `yaml:"keys"`
+	Log            Log        `yaml:"log"`
+	Downstream     Downstream `yaml:"downstream"`
 
 	// Dev is set by `coopgate dev`, never by the file: it allows an http
 	// issuer on localhost and prints mail to the console.

@@ -104,7 +104,7 @@ func message(fe validator.FieldError) string {
 	case "required", "required_if", "required_unless":
 		return "required"
 	case "issuer":
-		return "must be an absolute https URL with no query, fragment or trailing slash (http only for localhost / 127.0.0.1)"
+		return "must be an absolute https URL with no path, query, fragment or trailing slash, such as https://id.example.coop (http only for localhost / 127.0.0.1)"
 	case "redirecturi":
 		return "must be an absolute https URL (http only for localhost / 127.0.0.1), with no fragment"
 	case "key32":
@@ -129,6 +129,8 @@ func message(fe validator.FieldError) string {
 		return "must be a colour like #1a5c3a"
 	case "dir":
 		return "must be an existing directory"
+	case "cidr":
+		return "must be an address range such as 10.0.0.0/8"
 	case "url":
 		return "must be an absolute URL"
 	}
@@ -139,7 +141,8 @@ func message(fe validator.FieldError) string {
 // be exactly what they are configured with: no trailing slash, query or fragment.
 func validIssuer(s string) bool {
 	u, ok := absoluteURL(s)
-	return ok && u.RawQuery == "" && !strings.HasSuffix(s, "/") && u.User == nil
+	// No path either: coopgate's pages and endpoints live at the root of its host.
+	return ok && u.RawQuery == "" && (u.Path == "") && u.User == nil
 }
 
 func validRedirectURI(s string) bool {

@@ -19,14 +19,13 @@ import (
 type Client struct {
 	cfg      config.Client
 	loginURL string // the login page, absolute
-	devMode  bool
 	idTTL    time.Duration
 }
 
 var _ op.Client = (*Client)(nil)
 
-func newClient(cfg config.Client, issuer string, idTTL time.Duration, dev bool) *Client {
-	return &Client{cfg: cfg, loginURL: issuer + "/login?id=", idTTL: idTTL, devMode: dev}
+func newClient(cfg config.Client, issuer string, idTTL time.Duration) *Client {
+	return &Client{cfg: cfg, loginURL: issuer + "/login?id=", idTTL: idTTL}
 }
 
 // Name is the relying party's display name.
@@ -40,8 +39,11 @@ func (c *Client) AccessTokenType() op.AccessTokenType {
 	return op.AccessTokenTypeBearer
 }
 func (c *Client) IDTokenLifetime() time.Duration { return c.idTTL }
-func (c *Client) DevMode() bool                  { return c.devMode }
-func (c *Client) ClockSkew() time.Duration       { return 0 }
+
+// DevMode lets op accept an http redirect URI. config allows http only for
+// loopback hosts (a native or test client), so this admits nothing else.
+func (c *Client) DevMode() bool            { return true }
+func (c *Client) ClockSkew() time.Duration { return 0 }
 
 // IDTokenUserinfoClaimsAssertion puts the profile and email claims in the ID
 // token as well as at userinfo: Discourse reads them from the ID token.
@@ -64,7 +66,9 @@ func (c *Client) AuthMethod() oidc.AuthMethod {
 	return oidc.AuthMethodBasic
 }
 
-func (c *Client) ResponseTypes() []oidc.ResponseType { return []oidc.ResponseType{oidc.ResponseTypeCode} }
+func (c *Client) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
 
 func (c *Client) GrantTypes() []oidc.GrantType {
 	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}

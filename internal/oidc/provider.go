@@ -83,7 +83,7 @@ func corsOptions(cfg *config.Config) *cors.Options {
 // Handler serves the provider's endpoints.
 func (p *Provider) Handler() http.Handler { return p.handler }
 
-// Storage is the provider's storage, with coopgate's own methods.
+// CoopStorage is the provider's storage, with coopgate's own methods.
 func (p *Provider) CoopStorage() *Storage { return p.storage }
 
 // CallbackURL is where the login pages send the browser once an auth

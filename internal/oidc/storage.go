@@ -58,7 +58,7 @@ func NewStorage(cfg *config.Config, d Deps) *Storage {
 		codeTTL: cfg.Tokens.CodeLifetime, accessTTL: cfg.Tokens.AccessTokenLifetime, refreshTTL: cfg.Tokens.RefreshTokenLifetime,
 	}
 	for _, c := range cfg.Clients {
-		s.clients[c.ID] = newClient(c, cfg.Issuer, cfg.Tokens.IDTokenLifetime, cfg.Dev)
+		s.clients[c.ID] = newClient(c, cfg.Issuer, cfg.Tokens.IDTokenLifetime)
 	}
 	return s
 }

@@ -35,12 +35,12 @@ type Options struct {
 
 // Cluster is a running PostgreSQL server whose data lives in Dir.
 type Cluster struct {
-	Dir  string
-	Port int
+	Dir    string
+	Port   int
 	cmd    *exec.Cmd     // the server, a child process of ours
 	exited chan struct{} // closed when the server process has exited
-	bin  string
-	cred *syscall.Credential
+	bin    string
+	cred   *syscall.Credential
 }
 
 // Superuser is the role initdb creates; connections from 127.0.0.1 are trusted.
@@ -128,7 +128,12 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); err == nil {
 		return nil
 	}
-	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+	// The parents must stay reachable by the postgres user; only the data
+	// folder itself is private.
+	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := os.Mkdir(c.Dir, 0o700); err != nil && !os.IsExist(err) {
 		return fmt.Errorf("pgcluster: %w", err)
 	}
 	if err := c.chown(c.Dir); err != nil {
@@ -136,7 +141,12 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	}
 	cmd := c.command("initdb", "-D", c.Dir, "-U", Superuser, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("pgcluster: initdb %s: %w\n%s", c.Dir, err, out)
+		hint := ""
+		if c.cred != nil && strings.Contains(string(out), "Permission denied") {
+			hint = "\nhint: PostgreSQL runs as the postgres OS user, which must be able to reach " + c.Dir +
+				": give every parent folder o+x (e.g. chmod o+x on each), or use a data folder elsewhere"
+		}
+		return fmt.Errorf("pgcluster: initdb %s: %w\n%s%s", c.Dir, err, out, hint)
 	}
 	return nil
 }

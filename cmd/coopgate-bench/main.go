@@ -1,0 +1,39 @@
+// Command coopgate-bench load-tests coopgate and, in the same run, panva's
+// oidc-provider as a reference peer, on 127.0.0.1 only. See bench/README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/coopgate/coopgate/internal/bench"
+)
+
+func main() {
+	cfg := bench.Config{Stdout: os.Stdout, Log: os.Stderr}
+	flag.StringVar(&cfg.Target, "target", "both", "servers to measure: coopgate, peer or both")
+	flag.StringVar(&cfg.CoopgateURL, "coopgate-url", "", "issuer URL of an already running coopgate (loopback only); empty: start it")
+	flag.StringVar(&cfg.PeerURL, "peer-url", "", "issuer URL of an already running peer (loopback only); empty: start it")
+	flag.IntVar(&cfg.ServerPID, "server-pid", 0, "pid of the one server given by URL, to read its RSS")
+	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "timed length of each scenario")
+	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "untimed warm-up before each scenario")
+	flag.IntVar(&cfg.Concurrency, "concurrency", 8, "workers per scenario")
+	flag.IntVar(&cfg.Users, "users", 8, "people signing in at once in the complete-login scenario")
+	flag.StringVar(&cfg.Out, "out", "", "also write the markdown report to this file")
+	flag.StringVar(&cfg.PeerDir, "peer-dir", "bench/peer", "directory of the peer's server.mjs")
+	flag.BoolVar(&cfg.Pin, "pin", true, "pin servers and load generator to different CPUs when taskset and 2 CPUs exist")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := bench.Run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "coopgate-bench:", err)
+		stop()
+		os.Exit(1)
+	}
+}

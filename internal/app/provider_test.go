@@ -1,0 +1,332 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/coopgate/coopgate/internal/apptest"
+	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/people"
+)
+
+// rp is an independent relying party: coreos/go-oidc and x/oauth2.
+type rp struct {
+	g        *apptest.Gateway
+	provider *gooidc.Provider
+	oauth    *oauth2.Config
+}
+
+func newRP(t *testing.T, g *apptest.Gateway, scopes ...string) *rp {
+	t.Helper()
+	p, err := gooidc.NewProvider(context.Background(), g.URL)
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	if len(scopes) == 0 {
+		scopes = []string{gooidc.ScopeOpenID, "profile", "email", "groups", gooidc.ScopeOfflineAccess}
+	}
+	return &rp{g: g, provider: p, oauth: &oauth2.Config{ClientID: apptest.ClientID, ClientSecret: apptest.ClientSecret,
+		Endpoint: endpoint(p), RedirectURL: apptest.RedirectURI, Scopes: scopes}}
+}
+
+// endpoint pins Basic auth: x/oauth2's auto-detection would retry a refused
+// secret in the body, after the first try has already spent the code.
+func endpoint(p *gooidc.Provider) oauth2.Endpoint {
+	e := p.Endpoint()
+	e.AuthStyle = oauth2.AuthStyleInHeader
+	return e
+}
+
+// flow is one login's secrets, held by the relying party.
+type flow struct{ state, nonce, verifier string }
+
+func newFlow() flow {
+	return flow{state: oauth2.GenerateVerifier()[:20], nonce: oauth2.GenerateVerifier()[:20], verifier: oauth2.GenerateVerifier()}
+}
+
+func (r *rp) authURL(f flow) string {
+	return r.oauth.AuthCodeURL(f.state, gooidc.Nonce(f.nonce), oauth2.S256ChallengeOption(f.verifier))
+}
+
+// code logs in through the form and returns the code from the redirect.
+func (r *rp) code(t *testing.T, browser *http.Client, f flow, email, password string) string {
+	t.Helper()
+	resp := apptest.LogIn(t, browser, r.g.URL, r.authURL(f), email, password)
+	loc, err := resp.Location()
+	if err != nil || !strings.HasPrefix(loc.String(), apptest.RedirectURI) {
+		t.Fatalf("login ended at %d %v, not at the relying party", resp.StatusCode, loc)
+	}
+	if got := loc.Query().Get("state"); got != f.state {
+		t.Fatalf("state = %q, want %q", got, f.state)
+	}
+	return loc.Query().Get("code")
+}
+
+func admitted(t *testing.T, g *apptest.Gateway, email, username string) apptest.Person {
+	p := g.CreatePerson(t, email, username, people.Admitted)
+	g.AcceptAllPolicies(t, p.ID)
+	return p
+}
+
+func TestCodeFlowWithPKCEAsAnIndependentClient(t *testing.T) {
+	ctx := context.Background()
+	g := apptest.Start(t)
+	r := newRP(t, g)
+	ann := admitted(t, g, "ann@example.coop", "ann")
+	f := newFlow()
+	code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+
+	tok, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	idt := verifyIDToken(t, r, tok, f.nonce)
+	var claims struct {
+		Email         string   `json:"email"`
+		EmailVerified any      `json:"email_verified"`
+		Username      string   `json:"preferred_username"`
+		Name          string   `json:"name"`
+		Groups        []string `json:"groups"`
+	}
+	if err := idt.Claims(&claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims.Email != ann.Email || claims.EmailVerified != true || claims.Username != "ann" || claims.Name == "" ||
+		len(claims.Groups) == 0 || claims.Groups[0] != "member" {
+		t.Errorf("ID token claims = %+v", claims)
+	}
+	info, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil || info.Subject != idt.Subject || info.Subject != ann.ID || !info.EmailVerified {
+		t.Fatalf("userinfo = %+v, %v; want sub %s", info, err, idt.Subject)
+	}
+
+	t.Run("refresh rotates and a spent token revokes the family", func(t *testing.T) {
+		fresh, err := r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		if err != nil || fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken {
+			t.Fatalf("refresh: %v (rotated: %v)", err, fresh != nil && fresh.RefreshToken != tok.RefreshToken)
+		}
+		_, err = r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		wantOAuthError(t, err, "invalid_grant")
+		_, err = r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token()
+		wantOAuthError(t, err, "invalid_grant")
+		if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(fresh)); err == nil {
+			t.Error("access token of a revoked family still works")
+		}
+	})
+}
+
+func verifyIDToken(t *testing.T, r *rp, tok *oauth2.Token, nonce string) *gooidc.IDToken {
+	t.Helper()
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := r.provider.Verifier(&gooidc.Config{ClientID: apptest.ClientID}).Verify(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("ID token: %v", err)
+	}
+	if idt.Nonce != nonce || idt.Issuer != r.g.URL {
+		t.Fatalf("nonce %q issuer %q; want %q %q", idt.Nonce, idt.Issuer, nonce, r.g.URL)
+	}
+	return idt
+}
+
+func wantOAuthError(t *testing.T, err error, code string) {
+	t.Helper()
+	var re *oauth2.RetrieveError
+	if !asRetrieveError(err, &re) || re.ErrorCode != code {
+		t.Fatalf("err = %v; want OAuth error %s", err, code)
+	}
+}
+
+func asRetrieveError(err error, target **oauth2.RetrieveError) bool {
+	re, ok := err.(*oauth2.RetrieveError)
+	if !ok {
+		return false
+	}
+	*target = re
+	return true
+}
+
+func TestRevocationIntrospectionAndLogout(t *testing.T) {
+	ctx := context.Background()
+	g := apptest.Start(t)
+	r := newRP(t, g)
+	ann := admitted(t, g, "ann@example.coop", "ann")
+	browser := apptest.Browser(t)
+	f := newFlow()
+	tok, err := r.oauth.Exchange(ctx, r.code(t, browser, f, ann.Email, ann.Password), oauth2.VerifierOption(f.verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := introspect(t, g, tok.AccessToken, apptest.ClientID, apptest.ClientSecret); got["active"] != true || got["sub"] != ann.ID {
+		t.Errorf("introspection = %v", got)
+	}
+	if got := introspect(t, g, tok.AccessToken, "rp", "wrong-secret"); got["active"] == true {
+		t.Error("introspection answered a client with a wrong secret")
+	}
+	revoke(t, g, tok.AccessToken, "access_token")
+	if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		t.Error("revoked access token still works at userinfo")
+	}
+	if got := introspect(t, g, tok.AccessToken, apptest.ClientID, apptest.ClientSecret); got["active"] == true {
+		t.Error("revoked access token introspects as active")
+	}
+
+	// Mastodon and GitLab end the session with only post_logout_redirect_uri.
+	resp, _ := apptest.Get(t, browser, g.URL+"/end_session?post_logout_redirect_uri="+url.QueryEscape(apptest.LogoutURI))
+	if loc, _ := resp.Location(); resp.StatusCode != http.StatusFound || loc.String() != apptest.LogoutURI {
+		t.Fatalf("end_session answered %d %v; want a redirect to %s", resp.StatusCode, loc, apptest.LogoutURI)
+	}
+	resp, body := apptest.Get(t, browser, r.authURL(newFlow()))
+	resp, body = apptest.Follow(t, browser, g.URL, resp, body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="/login"`) {
+		t.Errorf("after logout the next login did not ask for a password: %d", resp.StatusCode)
+	}
+	resp, _ = apptest.Get(t, browser, g.URL+"/end_session?post_logout_redirect_uri="+url.QueryEscape("https://evil.example/"))
+	if loc, _ := resp.Location(); loc != nil && strings.HasPrefix(loc.String(), "https://evil.example") {
+		t.Errorf("logout redirected to a URI on no allow-list: %v", loc)
+	}
+}
+
+func introspect(t *testing.T, g *apptest.Gateway, token, id, secret string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, g.URL+"/oauth/introspect", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return out
+}
+
+func revoke(t *testing.T, g *apptest.Gateway, token, hint string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, g.URL+"/revoke", strings.NewReader(url.Values{"token": {token}, "token_type_hint": {hint}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(apptest.ClientID), url.QueryEscape(apptest.ClientSecret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("revoke answered %d", resp.StatusCode)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	ctx := context.Background()
+	g := apptest.Start(t)
+	r := newRP(t, g)
+	ann := admitted(t, g, "ann@example.coop", "ann")
+
+	t.Run("wrong redirect URI is not redirected to", func(t *testing.T) {
+		bad := *r.oauth
+		bad.RedirectURL = apptest.RedirectURI + "/extra"
+		resp, _ := apptest.Get(t, apptest.Browser(t), bad.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		if loc, _ := resp.Location(); loc != nil && strings.HasPrefix(loc.String(), bad.RedirectURL) {
+			t.Fatalf("redirected to an unregistered URI: %v", loc)
+		}
+		if resp.StatusCode < 400 {
+			t.Errorf("status %d; want an error page", resp.StatusCode)
+		}
+	})
+	t.Run("bad client secret", func(t *testing.T) {
+		f := newFlow()
+		code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+		bad := *r.oauth
+		bad.ClientSecret = "not-the-secret"
+		_, err := bad.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+		wantOAuthError(t, err, "invalid_client")
+	})
+	t.Run("replayed code is refused and revokes what it issued", func(t *testing.T) {
+		f := newFlow()
+		code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+		tok, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+		wantOAuthError(t, err, "invalid_grant")
+		if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+			t.Error("token from a replayed code still works")
+		}
+	})
+	t.Run("wrong PKCE verifier", func(t *testing.T) {
+		f := newFlow()
+		code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+		_, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier()))
+		wantOAuthError(t, err, "invalid_grant")
+	})
+	t.Run("extra scope on the code grant is accepted", func(t *testing.T) {
+		f := newFlow()
+		code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+		_, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier), oauth2.SetAuthURLParam("scope", "openid profile"))
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a person not admitted gets no code", func(t *testing.T) {
+		bob := g.CreatePerson(t, "bob@elsewhere.org", "bob", people.AwaitingApproval)
+		resp := apptest.LogIn(t, apptest.Browser(t), g.URL, r.authURL(newFlow()), bob.Email, bob.Password)
+		if loc, _ := resp.Location(); loc != nil && strings.HasPrefix(loc.String(), apptest.RedirectURI) {
+			t.Fatalf("unadmitted person was sent to the relying party: %v", loc)
+		}
+		if resp.Request.URL.Path != "/status" {
+			t.Errorf("ended at %s; want /status", resp.Request.URL.Path)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		resp := apptest.LogIn(t, apptest.Browser(t), g.URL, r.authURL(newFlow()), ann.Email, "wrong password")
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("status %d; want 401", resp.StatusCode)
+		}
+	})
+	t.Run("plain PKCE is refused", func(t *testing.T) {
+		u := r.oauth.AuthCodeURL("s", oauth2.SetAuthURLParam("code_challenge", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrs"), oauth2.SetAuthURLParam("code_challenge_method", "plain"))
+		resp, _ := apptest.Get(t, apptest.Browser(t), u)
+		loc, _ := resp.Location()
+		if loc == nil || loc.Query().Get("error") != "invalid_request" {
+			t.Errorf("plain PKCE: %d %v; want error=invalid_request at the redirect URI", resp.StatusCode, loc)
+		}
+	})
+	t.Run("public client without PKCE", func(t *testing.T) {
+		pub := &oauth2.Config{ClientID: apptest.PublicClient, Endpoint: r.provider.Endpoint(), RedirectURL: apptest.PublicURI, Scopes: []string{"openid"}}
+		resp, _ := apptest.Get(t, apptest.Browser(t), pub.AuthCodeURL("s"))
+		loc, _ := resp.Location()
+		if loc == nil || !strings.HasPrefix(loc.String(), apptest.PublicURI) || loc.Query().Get("error") != "invalid_request" {
+			t.Errorf("public client without PKCE: %d %v; want error=invalid_request at its redirect URI", resp.StatusCode, loc)
+		}
+	})
+}
+
+func TestLogoutWithExpiredIDTokenHint(t *testing.T) {
+	ctx := context.Background()
+	g := apptest.Start(t, func(c *config.Config) { c.Tokens.IDTokenLifetime = time.Second })
+	r := newRP(t, g)
+	ann := admitted(t, g, "ann@example.coop", "ann")
+	browser := apptest.Browser(t)
+	f := newFlow()
+	tok, err := r.oauth.Exchange(ctx, r.code(t, browser, f, ann.Email, ann.Password), oauth2.VerifierOption(f.verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint, _ := tok.Extra("id_token").(string)
+	time.Sleep(2 * time.Second) // Discourse sends the ID token from login, long expired
+	q := url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {apptest.LogoutURI}, "state": {"xyz"}}
+	resp, _ := apptest.Get(t, browser, g.URL+"/end_session?"+q.Encode())
+	loc, _ := resp.Location()
+	if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), apptest.LogoutURI) || loc.Query().Get("state") != "xyz" {
+		t.Fatalf("end_session with an expired hint: %d %v", resp.StatusCode, loc)
+	}
+}

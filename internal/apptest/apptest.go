@@ -1,0 +1,176 @@
+// Package apptest starts a whole coopgate for tests: the real server on a
+// loopback port, on its own fresh PostgreSQL database, with mail recorded or
+// sent to a test SMTP server. It also gives tests a cookie-keeping browser
+// that logs in through the real forms.
+package apptest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/coopgate/coopgate/internal/app"
+	"github.com/coopgate/coopgate/internal/audit"
+	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/password"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/pgtest"
+)
+
+// Client secrets and ids of the relying parties every test gateway has.
+const (
+	ClientID     = "rp"
+	ClientSecret = "rp-secret+/=&%:0123456789" // characters Basic auth must URL-encode
+	RedirectURI  = "http://127.0.0.1:9/callback" // nothing listens: tests read the code off the redirect
+	PublicClient = "spa"
+	PublicURI    = "http://127.0.0.1:9/spa"
+	LogoutURI    = "http://127.0.0.1:9/bye"
+)
+
+// Gateway is a running coopgate.
+type Gateway struct {
+	URL    string
+	App    *app.App
+	Config *config.Config
+	Logs   *strings.Builder // everything the server logged, for "no secrets in logs" checks
+}
+
+// Option changes the test gateway's configuration before it starts.
+type Option func(*config.Config)
+
+// Start runs a gateway until the test ends.
+func Start(t testing.TB, opts ...Option) *Gateway {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	cfg := testConfig(url, pgtest.NewURL(t))
+	cfg.Listen = ln.Addr().String()
+	for _, o := range opts {
+		o(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	ln.Close() // Serve listens again on the same address
+	logs := &strings.Builder{}
+	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, logSink()), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, log, app.Options{})
+	if err != nil {
+		cancel()
+		t.Fatalf("starting gateway: %v", err)
+	}
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, func(string) { close(ready) }) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("gateway stopped: %v", err)
+	}
+	t.Cleanup(func() { cancel(); <-done; a.Close() })
+	return &Gateway{URL: url, App: a, Config: cfg, Logs: logs}
+}
+
+// logSink shows server logs with -v only when COOPGATE_TEST_LOGS is set.
+func logSink() io.Writer {
+	if os.Getenv("COOPGATE_TEST_LOGS") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}
+
+func testConfig(issuer, dbURL string) *config.Config {
+	yaml := `
+issuer: ` + issuer + `
+database_url: ` + dbURL + `
+crypto_key: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
+cookie_secret: test-cookie-secret-0123456789abcdef
+coop: {name: Test Co-op, secretary_email: secretary@example.coop}
+smtp: {from: id@example.coop, console: true}
+admission: {allowed_email_domains: [example.coop]}
+clients:
+  - id: ` + ClientID + `
+    name: Relying Party
+    secret: '` + ClientSecret + `'
+    auth_method: client_secret_basic
+    redirect_uris: [` + RedirectURI + `]
+    post_logout_redirect_uris: [` + LogoutURI + `]
+    scopes: [openid, profile, email, groups, coop, offline_access]
+  - id: ` + PublicClient + `
+    name: Browser App
+    auth_method: none
+    redirect_uris: [` + PublicURI + `]
+    scopes: [openid, profile, email]
+log: {format: json, level: debug}
+`
+	cfg, err := config.Parse([]byte(yaml), func(string) string { return "" })
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+// Person is a person made directly in the database for a test.
+type Person struct {
+	*people.Person
+	Password string
+}
+
+// CreatePerson makes a person with a verified email and the given status.
+func (g *Gateway) CreatePerson(t testing.TB, email, username string, status people.Status, roles ...string) Person {
+	t.Helper()
+	ctx := context.Background()
+	pw := "password-for-" + username
+	hash, err := password.Hash(ctx, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p *people.Person
+	err = database.InTx(ctx, g.App.Pool, func(tx pgx.Tx) error {
+		p, err = people.Create(ctx, tx, people.New{Email: email, Name: strings.ToUpper(username[:1]) + username[1:] + " Example",
+			Username: username, PasswordHash: hash, Status: status, EmailVerified: true, Roles: append([]string{}, roles...)})
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Actor{Label: "test"}, audit.Event{Action: "person.create", SubjectType: "person", SubjectID: p.ID})
+	})
+	if err != nil {
+		t.Fatalf("creating %s: %v", email, err)
+	}
+	return Person{Person: p, Password: pw}
+}
+
+// AcceptAllPolicies records acceptance of every current policy for p, so a
+// test that is not about terms can log in straight through.
+func (g *Gateway) AcceptAllPolicies(t testing.TB, personID string) {
+	t.Helper()
+	_, err := g.App.Pool.Exec(context.Background(), `
+		INSERT INTO policy_acceptances (person_id, policy_id, version, sha256)
+		SELECT $1, policy_id, version, sha256 FROM policy_versions`, personID)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Browser is an HTTP client with cookies that does not follow redirects, so
+// a test sees each step.
+func Browser(t testing.TB) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}

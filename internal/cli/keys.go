@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	"github.com/coopgate/coopgate/internal/audit"
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/seal"
+)
+
+func runKeys(e env, args []string) error {
+	if len(args) == 0 || args[0] != "rotate" {
+		return fmt.Errorf("%w: coopgate keys rotate [--config FILE]", errUsage)
+	}
+	fs, path := flags(e, "keys rotate")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	key, _ := base64.StdEncoding.DecodeString(cfg.CryptoKey)
+	box, err := seal.New(key)
+	if err != nil {
+		return err
+	}
+	pool, err := database.Open(e.ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	ring := oidc.NewKeyring(pool, box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor)
+	kid, from, err := ring.Rotate(e.ctx)
+	if err != nil {
+		return err
+	}
+	if err := audit.Record(e.ctx, pool, audit.Actor{Label: "cli"}, audit.Event{
+		Action: "signing_key.rotate", SubjectType: "signing_key", SubjectID: kid,
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "new signing key %s: published now, signs from %s\n", kid, from.UTC().Format(time.RFC3339))
+	return nil
+}

@@ -1,0 +1,226 @@
+// Package server assembles coopgate's HTTP server: every route in one table,
+// the middleware every request passes, and the provider's endpoints beside
+// the pages. It holds no product logic; each area's handler does.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorilla/csrf"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// Area is one part of the site: it adds its routes to the page mux.
+type Area interface {
+	Mount(mux *http.ServeMux)
+}
+
+// Deps is what the server is assembled from.
+type Deps struct {
+	Config   *config.Config
+	Pool     *pgxpool.Pool
+	Log      *slog.Logger
+	Provider *oidc.Provider
+	Render   *page.Renderer
+	Sessions *page.Sessions
+	Areas    []Area
+	// Extra routes outside sessions and CSRF (webhooks), pattern → handler.
+	Extra map[string]http.Handler
+}
+
+// providerPaths are op's endpoints, which have their own protection (client
+// authentication, PKCE) and must not pass the CSRF check.
+var providerPaths = []string{
+	"/.well-known/openid-configuration", "/authorize", "/oauth/token", "/oauth/introspect",
+	"/userinfo", "/revoke", "/keys",
+}
+
+// New builds the server's handler.
+func New(d Deps) (http.Handler, error) {
+	proxies, err := parseProxies(d.Config.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	secure := strings.HasPrefix(d.Config.Issuer, "https://")
+	pages := http.NewServeMux()
+	for _, a := range d.Areas {
+		a.Mount(pages)
+	}
+	pages.Handle("GET /theme.css", themeCSS(d.Config.Coop))
+
+	root := http.NewServeMux()
+	for _, p := range providerPaths {
+		root.Handle(p, d.Provider.Handler())
+	}
+	root.Handle("/authorize/callback", callbackGuard(d, d.Provider.Handler()))
+	root.Handle("/end_session", endSession(d.Sessions, d.Provider.Handler()))
+	root.Handle("GET /healthz", healthz())
+	root.Handle("GET /readyz", readyz(d.Pool))
+	for pattern, h := range d.Extra {
+		root.Handle(pattern, h)
+	}
+	root.Handle("/", withCSRF(d, secure, loadMe(d, pages)))
+
+	var h http.Handler = root
+	h = bodyLimit(h)
+	h = securityHeaders(formTargets(d.Config), secure, h)
+	h = requestContext(d.Log, proxies, h)
+	return recoverPanics(d.Log, h), nil
+}
+
+func parseProxies(cidrs []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(cidrs))
+	for i, c := range cidrs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, fmt.Errorf("trusted_proxies[%d]: %w", i, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// formTargets are the relying parties' origins: the login form's POST ends in
+// a redirect to one of them, which CSP's form-action also governs.
+func formTargets(cfg *config.Config) string {
+	var origins []string
+	for _, c := range cfg.Clients {
+		for _, uri := range c.RedirectURIs {
+			if u, err := url.Parse(uri); err == nil && !slices.Contains(origins, u.Scheme+"://"+u.Host) {
+				origins = append(origins, u.Scheme+"://"+u.Host)
+			}
+		}
+	}
+	return strings.Join(origins, " ")
+}
+
+// withCSRF guards every form. Over plain http (dev on localhost) gorilla/csrf
+// must be told, or its strict Referer check for https refuses every POST.
+func withCSRF(d Deps, secure bool, next http.Handler) http.Handler {
+	protect := csrf.Protect(csrfKey(d.Config.CookieSecret),
+		csrf.Secure(secure), csrf.Path("/"), csrf.FieldName("csrf_token"),
+		csrf.CookieName(csrfCookie(secure)), csrf.SameSite(csrf.SameSiteLaxMode),
+		csrf.ErrorHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d.Render.Fail(w, r, &page.Error{Status: http.StatusForbidden,
+				Message: "This form has expired or came from another site. Go back, reload the page and try again.",
+				Err:     csrf.FailureReason(r)})
+		})))(next)
+	if secure {
+		return protect
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		protect.ServeHTTP(w, csrf.PlaintextHTTPRequest(r))
+	})
+}
+
+func csrfCookie(secure bool) string {
+	if secure {
+		return "__Host-coopgate-csrf"
+	}
+	return "coopgate-csrf"
+}
+
+func csrfKey(secret string) []byte {
+	k := []byte(secret)
+	if len(k) > 32 {
+		k = k[:32]
+	}
+	return k
+}
+
+// loadMe puts the logged-in person, if any, in the request's context.
+func loadMe(d Deps, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _, err := d.Sessions.PersonID(r)
+		if err == nil && id != "" {
+			if p, err := people.ByID(r.Context(), d.Pool, id); err == nil {
+				r = r.WithContext(page.WithPerson(r.Context(), p))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// callbackGuard lets op issue a code only to the browser of the person who
+// logged in: an auth request id leaked to someone else is worth nothing.
+func callbackGuard(d Deps, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ar, err := d.Provider.CoopStorage().AuthRequest(r.Context(), r.URL.Query().Get("id"))
+		if err != nil {
+			d.Render.Fail(w, r, page.Gone("This login has expired. Go back to the service you came from and log in again."))
+			return
+		}
+		id, _, err := d.Sessions.PersonID(r)
+		if err != nil || id == "" || id != ar.PersonID {
+			d.Render.Fail(w, r, page.Forbidden())
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// endSession ends the coopgate session at RP-initiated logout.
+func endSession(s *page.Sessions, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = s.WithSessionID(r)
+		http.SetCookie(w, &http.Cookie{Name: s.Name, Path: "/", MaxAge: -1, HttpOnly: true, Secure: strings.HasPrefix(s.Name, "__Host-"), SameSite: http.SameSiteLaxMode})
+		next.ServeHTTP(w, r)
+	})
+}
+
+func healthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+}
+
+// readyz is ready when the database answers and its schema is current.
+func readyz(pool *pgxpool.Pool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := pool.Ping(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		if current, err := migrationsCurrent(ctx, pool); err != nil || !current {
+			http.Error(w, "database schema is not current: run coopgate migrate", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+}
+
+// themeCSS carries the co-op's colours, so the stylesheet itself stays static.
+func themeCSS(c config.Coop) http.Handler {
+	var b strings.Builder
+	b.WriteString(":root {")
+	if c.PrimaryColour != "" {
+		b.WriteString(" --primary: " + c.PrimaryColour + ";")
+	}
+	if c.AccentColour != "" {
+		b.WriteString(" --accent: " + c.AccentColour + ";")
+	}
+	b.WriteString(" }\n")
+	css := []byte(b.String())
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = w.Write(css)
+	})
+}

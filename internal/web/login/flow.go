@@ -1,0 +1,92 @@
+package login
+
+import (
+	"net/http"
+	"time"
+
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// finish takes a logged-in person through the admission and terms gates and,
+// for a relying party's login, hands the auth request back to the provider
+// to issue the code.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, p *people.Person, ar *oidc.AuthRequest, authTime time.Time) error {
+	ctx := r.Context()
+	if p.Status != people.Admitted {
+		return h.stop(w, r, ar, zoidc.ErrInteractionRequired(), "/status")
+	}
+	pending, err := policy.Pending(ctx, h.Pool, p.ID)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return h.stop(w, r, ar, &zoidc.Error{ErrorType: "consent_required", Description: "the person has not accepted the current policies"}, "/terms")
+	}
+	if ar == nil {
+		return page.Redirect(w, r, "/account")
+	}
+	if err := h.Provider.CoopStorage().CompleteAuthRequest(ctx, ar.ID, p.ID, authTime, []string{"pwd"}); err != nil {
+		return err
+	}
+	if err := h.Sessions.SetFlow(w, r, ""); err != nil {
+		return err
+	}
+	http.Redirect(w, r, h.Provider.CallbackURL(ar.ID), http.StatusSeeOther)
+	return nil
+}
+
+// stop sends the person to a page they must pass (status, terms), keeping the
+// auth request to continue afterwards; with prompt=none it answers the
+// relying party with oidcErr instead.
+func (h *Handler) stop(w http.ResponseWriter, r *http.Request, ar *oidc.AuthRequest, oidcErr error, to string) error {
+	if ar != nil && ar.PromptNone() {
+		op.AuthRequestError(w, r, ar, oidcErr, h.Provider)
+		return nil
+	}
+	if ar != nil {
+		if err := h.Sessions.SetFlow(w, r, ar.ID); err != nil {
+			return err
+		}
+	}
+	return page.Redirect(w, r, to)
+}
+
+// continueFlow resumes the remembered relying-party login (after sign-up,
+// verification, terms or approval).
+func (h *Handler) continueFlow(w http.ResponseWriter, r *http.Request) error {
+	id := r.URL.Query().Get("id")
+	if id == "" {
+		id = h.Sessions.Flow(r)
+	}
+	ar, err := h.authRequest(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	personID, authTime, err := h.Sessions.PersonID(r)
+	if err != nil {
+		return err
+	}
+	if personID == "" {
+		return page.Redirect(w, r, "/login?id="+id)
+	}
+	p, err := people.ByID(r.Context(), h.Pool, personID)
+	if err != nil {
+		return page.Redirect(w, r, "/login?id="+id)
+	}
+	return h.finish(w, r, p, ar, authTime)
+}
+
+// me is the logged-in person, or a redirect to the login form.
+func (h *Handler) me(w http.ResponseWriter, r *http.Request) (*people.Person, bool) {
+	if p := page.Me(r.Context()); p != nil {
+		return p, true
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil, false
+}

@@ -1,0 +1,49 @@
+// Package login owns the pages a login passes through: the login form, the
+// status page of people not (yet) admitted, the terms interstitial, logout,
+// and the hand-back to the OpenID provider that issues the code. Only an
+// admitted person who has accepted every required policy gets past it.
+package login
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/ratelimit"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// Handler serves the login area.
+type Handler struct {
+	Pool     *pgxpool.Pool
+	Render   *page.Renderer
+	Sessions *page.Sessions
+	Provider *oidc.Provider
+	Limiter  *ratelimit.Limiter
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Throttles of failed logins. The per-email rule counts for addresses that
+// exist and those that don't alike, so lockout reveals nothing.
+var (
+	failedPerIP    = ratelimit.Rule{Name: "login-fail-ip", Max: 50, Window: 15 * time.Minute}
+	failedPerEmail = ratelimit.Rule{Name: "login-fail-email", Max: 10, Window: 15 * time.Minute}
+)
+
+// Mount adds the area's routes.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /login", h.Render.Handle(h.showLogin))
+	mux.Handle("POST /login", h.Render.Handle(h.submitLogin))
+	mux.Handle("GET /continue", h.Render.Handle(h.continueFlow))
+	mux.Handle("GET /status", h.Render.Handle(h.showStatus))
+	mux.Handle("GET /terms", h.Render.Handle(h.showTerms))
+	mux.Handle("POST /terms", h.Render.Handle(h.acceptTerms))
+	mux.Handle("POST /terms/decline", h.Render.Handle(h.declineTerms))
+	mux.Handle("GET /logout", h.Render.Handle(h.showLogout))
+	mux.Handle("POST /logout", h.Render.Handle(h.submitLogout))
+	mux.Handle("GET /logged-out", h.Render.Handle(h.showLoggedOut))
+}

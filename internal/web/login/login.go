@@ -1,0 +1,132 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/password"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// LoginPage is the data of the login form.
+type LoginPage struct {
+	AuthRequestID string
+	ClientName    string // the service being logged in to, if any
+	Email         string
+	Error         string
+}
+
+func (h *Handler) authRequest(ctx context.Context, id string) (*oidc.AuthRequest, error) {
+	if id == "" {
+		return nil, nil
+	}
+	ar, err := h.Provider.CoopStorage().AuthRequest(ctx, id)
+	if errors.Is(err, oidc.ErrNotFound) {
+		return nil, page.Gone("This login has expired. Go back to the service you came from and log in again.")
+	}
+	return ar, err
+}
+
+func (h *Handler) clientName(ar *oidc.AuthRequest) string {
+	if ar == nil {
+		return ""
+	}
+	if c, ok := h.Provider.CoopStorage().Client(ar.ClientID); ok {
+		return c.Name()
+	}
+	return ""
+}
+
+// showLogin is where /authorize sends the browser. Someone already logged in
+// goes straight on (single sign-on) unless the relying party asked for a
+// fresh login.
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
+	id := r.URL.Query().Get("id")
+	ar, err := h.authRequest(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	personID, authTime, err := h.Sessions.PersonID(r)
+	if err != nil {
+		return err
+	}
+	if personID != "" && (ar == nil || !ar.WantsFreshLogin(authTime, h.Now())) {
+		p, err := people.ByID(r.Context(), h.Pool, personID)
+		if err == nil {
+			return h.finish(w, r, p, ar, authTime)
+		}
+	}
+	if ar != nil && ar.PromptNone() {
+		op.AuthRequestError(w, r, ar, zoidc.ErrLoginRequired(), h.Provider)
+		return nil
+	}
+	data := LoginPage{AuthRequestID: id, ClientName: h.clientName(ar)}
+	if ar != nil {
+		data.Email = ar.LoginHint
+	}
+	return h.Render.Render(w, r, http.StatusOK, "login/login", "Log in", data)
+}
+
+const wrongCredentials = "That email and password don't match an account. Check them, or reset your password."
+
+func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	data := LoginPage{AuthRequestID: r.PostFormValue("id"), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	ar, err := h.authRequest(ctx, data.AuthRequestID)
+	if err != nil {
+		return err
+	}
+	data.ClientName = h.clientName(ar)
+	ip, email := page.ClientIP(ctx), people.NormalizeEmail(data.Email)
+	if over, err := h.Limiter.Exceeded(ctx, failedPerIP, ip); err != nil || over {
+		return errors.Join(err, page.TooMany("Too many failed logins from your network. Wait 15 minutes and try again."))
+	}
+	if over, err := h.Limiter.Exceeded(ctx, failedPerEmail, email); err != nil || over {
+		data.Error = "Too many failed logins for this email address. Wait 15 minutes, or reset your password."
+		return errors.Join(err, h.Render.Render(w, r, http.StatusTooManyRequests, "login/login", "Log in", data))
+	}
+	p, ok, err := h.checkPassword(ctx, email, r.PostFormValue("password"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		_, err1 := h.Limiter.Hit(ctx, failedPerIP, ip)
+		_, err2 := h.Limiter.Hit(ctx, failedPerEmail, email)
+		h.Log.InfoContext(ctx, "login failed", "request_id", page.RequestID(ctx))
+		data.Error = wrongCredentials
+		return errors.Join(err1, err2, h.Render.Render(w, r, http.StatusUnauthorized, "login/login", "Log in", data))
+	}
+	if err := h.Limiter.Reset(ctx, failedPerEmail, email); err != nil {
+		return err
+	}
+	now := h.Now()
+	if err := h.Sessions.LogIn(w, r, p, now); err != nil {
+		return err
+	}
+	h.Log.InfoContext(ctx, "login", "person", p.ID, "request_id", page.RequestID(ctx))
+	return h.finish(w, r, p, ar, now)
+}
+
+// checkPassword takes as long for an unknown email as for a wrong password.
+func (h *Handler) checkPassword(ctx context.Context, email, pw string) (*people.Person, bool, error) {
+	p, err := people.ByEmail(ctx, h.Pool, email)
+	if err != nil && !errors.Is(err, people.ErrNotFound) {
+		return nil, false, err
+	}
+	hash := ""
+	if p != nil {
+		hash = p.PasswordHash
+	}
+	ok, err := password.Check(ctx, pw, hash)
+	if err != nil || !ok || p == nil {
+		return nil, false, err
+	}
+	return p, true, nil
+}
