@@ -17,20 +17,25 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
+	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/jobs"
+	"github.com/coopgate/coopgate/internal/mail"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/seal"
 	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/policies"
+	"github.com/coopgate/coopgate/web"
 )
 
 // Options change how New starts.
 type Options struct {
 	SkipMigrate bool // `serve --no-migrate`: the schema is migrated by a separate step
+	// MailSender replaces the sender the configuration names (tests).
+	MailSender mail.Sender
 }
 
 // App is an assembled coopgate.
@@ -43,8 +48,13 @@ type App struct {
 	Provider *oidc.Provider
 	Sessions *page.Sessions
 	Render   *page.Renderer
-	Jobs     *jobs.Client
-	Workers  *river.Workers
+	Jobs      *jobs.Client
+	Workers   *river.Workers
+	Mail      *mail.Renderer
+	Admission *admission.Service
+
+	// MailSender replaces the configured sender (tests, the dev console).
+	MailSender mail.Sender
 }
 
 // NewLogger makes the configured logger.
@@ -60,10 +70,11 @@ func NewLogger(cfg config.Log) *slog.Logger {
 
 // New opens the database and prepares everything the server needs.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*App, error) {
-	a := &App{Config: cfg, Log: log}
+	a := &App{Config: cfg, Log: log, MailSender: opts.MailSender}
 	steps := []func(context.Context) error{
 		a.openDatabase, func(ctx context.Context) error { return a.migrate(ctx, opts) },
-		a.syncPolicies, a.seedAllowedDomains, a.prepareKeys, a.prepareWeb, a.prepareJobs,
+		a.syncPolicies, a.seedAllowedDomains, a.prepareKeys, a.prepareWeb, a.prepareMail, a.prepareJobs,
+		a.prepareAdmission,
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -158,11 +169,38 @@ func (a *App) prepareWeb(context.Context) error {
 	return nil
 }
 
+// prepareMail picks the sender: the console in development, SMTP otherwise.
+func (a *App) prepareMail(context.Context) error {
+	var err error
+	a.Mail, err = mail.NewRenderer(web.Mail, mail.CoopInfo{Name: a.Config.Coop.Name, URL: a.Config.Issuer, Contact: a.Config.Coop.SecretaryEmail})
+	if err != nil {
+		return err
+	}
+	if a.MailSender != nil {
+		return nil
+	}
+	if a.Config.SMTP.Console {
+		a.MailSender = mail.NewConsoleSender(os.Stdout, a.Pool)
+		return nil
+	}
+	a.MailSender, err = mail.NewSMTPSender(a.Config.SMTP, nil)
+	return err
+}
+
 func (a *App) prepareJobs(context.Context) error {
 	a.Workers = river.NewWorkers()
+	if err := mail.AddWorkers(a.Workers, a.MailSender, a.Box, a.Log); err != nil {
+		return err
+	}
 	var err error
 	a.Jobs, err = jobs.NewClient(a.Pool, a.Workers, a.Log)
 	return err
+}
+
+func (a *App) prepareAdmission(context.Context) error {
+	a.Admission = &admission.Service{Pool: a.Pool, Jobs: a.Jobs, Box: a.Box, Mail: a.Mail, BaseURL: a.Config.Issuer,
+		Secretary: a.Config.Coop.SecretaryEmail, Now: time.Now}
+	return nil
 }
 
 // shutdownGrace is how long in-flight requests and jobs get to finish.

@@ -30,7 +30,7 @@ import (
 // Client secrets and ids of the relying parties every test gateway has.
 const (
 	ClientID     = "rp"
-	ClientSecret = "rp-secret+/=&%:0123456789" // characters Basic auth must URL-encode
+	ClientSecret = "rp-secret+/=&%:0123456789"   // characters Basic auth must URL-encode
 	RedirectURI  = "http://127.0.0.1:9/callback" // nothing listens: tests read the code off the redirect
 	PublicClient = "spa"
 	PublicURI    = "http://127.0.0.1:9/spa"

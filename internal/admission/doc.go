@@ -1,0 +1,9 @@
+// Package admission owns who gets in and who stays in: sign-up, email
+// verification, the admission decision (allow-listed domain, member
+// register, or the secretary's approval), rejection, ending and reinstating a
+// membership, password reset and change of email.
+//
+// Each transition is one transaction that also writes its audit event and
+// enqueues what it causes (mail, downstream account jobs): nothing is
+// half-done. It renders no pages; internal/web's areas call it.
+package admission

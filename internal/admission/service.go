@@ -1,0 +1,81 @@
+package admission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/jobs"
+	"github.com/coopgate/coopgate/internal/mail"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/seal"
+)
+
+// Downstream is told, inside the transaction of the change, when a person's
+// standing changes, so it can enqueue the account jobs for the co-op's
+// services. It is the seam to internal/downstream.
+type Downstream interface {
+	Admitted(ctx context.Context, tx pgx.Tx, p *people.Person) error
+	Ceased(ctx context.Context, tx pgx.Tx, p *people.Person, reason string) error
+	Reinstated(ctx context.Context, tx pgx.Tx, p *people.Person) error
+}
+
+// Service carries out admission's transitions.
+type Service struct {
+	Pool       *pgxpool.Pool
+	Jobs       *jobs.Client
+	Box        *seal.Box
+	Mail       *mail.Renderer
+	BaseURL    string // the issuer, for links in mail
+	Secretary  string // config's secretary_email: told of applications when no secretary has an account
+	Downstream Downstream
+	Now        func() time.Time
+}
+
+// How long mailed links work.
+const (
+	VerifyTTL      = 24 * time.Hour
+	ResetTTL       = time.Hour
+	EmailChangeTTL = 24 * time.Hour
+)
+
+// Errors the pages turn into messages.
+var (
+	ErrTokenInvalid   = errors.New("this link has expired or was already used")
+	ErrAlreadyDecided = errors.New("application already decided")
+	ErrWrongStatus    = errors.New("not possible in the person's current status")
+	ErrReasonRequired = errors.New("a reason is required")
+)
+
+// send renders a mail and queues it in tx.
+func (s *Service) send(ctx context.Context, tx pgx.Tx, to string, d mail.Data) error {
+	msg, err := s.Mail.Render(to, d)
+	if err != nil {
+		return err
+	}
+	return mail.Enqueue(ctx, tx, s.Jobs, s.Box, msg)
+}
+
+func (s *Service) link(path string) string { return s.BaseURL + path }
+
+// secretaries are the people who decide applications.
+func (s *Service) secretaries(ctx context.Context, tx pgx.Tx) ([]mailTo, error) {
+	rows, err := tx.Query(ctx, `SELECT email, name FROM people WHERE $1 = ANY(roles) AND status = 'admitted'`, people.RoleSecretary)
+	if err != nil {
+		return nil, fmt.Errorf("listing secretaries: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[mailTo])
+	if err != nil {
+		return nil, fmt.Errorf("listing secretaries: %w", err)
+	}
+	if len(out) == 0 && s.Secretary != "" {
+		out = append(out, mailTo{Email: s.Secretary, Name: "membership secretary"})
+	}
+	return out, nil
+}
+
+type mailTo struct{ Email, Name string }

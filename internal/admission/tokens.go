@@ -1,0 +1,74 @@
+package admission
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Token purposes, as stored.
+const (
+	purposeVerify      = "verify_email"
+	purposeReset       = "reset_password"
+	purposeEmailChange = "change_email"
+)
+
+// issueToken makes a single-use token for a mailed link and supersedes any
+// earlier unused one of the same purpose. Only its SHA-256 is stored.
+func issueToken(ctx context.Context, tx pgx.Tx, personID, purpose, newEmail string, ttl time.Duration) (string, error) {
+	if _, err := tx.Exec(ctx, `UPDATE email_tokens SET used_at = now() WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL`,
+		personID, purpose); err != nil {
+		return "", fmt.Errorf("superseding tokens: %w", err)
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	raw := base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(raw))
+	_, err := tx.Exec(ctx, `
+		INSERT INTO email_tokens (token_hash, person_id, purpose, new_email, expires_at)
+		VALUES ($1, $2, $3, nullif($4, ''), now() + $5::interval)`, sum[:], personID, purpose, newEmail, ttl.String())
+	if err != nil {
+		return "", fmt.Errorf("storing token: %w", err)
+	}
+	return raw, nil
+}
+
+// consumeToken spends a token once; a second use, an expired token or one of
+// another purpose is ErrTokenInvalid.
+func consumeToken(ctx context.Context, tx pgx.Tx, raw, purpose string) (personID, newEmail string, err error) {
+	sum := sha256.Sum256([]byte(raw))
+	err = tx.QueryRow(ctx, `
+		UPDATE email_tokens SET used_at = now()
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+		RETURNING person_id, coalesce(new_email, '')`, sum[:], purpose).Scan(&personID, &newEmail)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", ErrTokenInvalid
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("spending token: %w", err)
+	}
+	return personID, newEmail, nil
+}
+
+// TokenUsable reports whether a link's token would still work, without
+// spending it: the confirmation page before the button.
+func (s *Service) TokenUsable(ctx context.Context, raw, purpose string) bool {
+	sum := sha256.Sum256([]byte(raw))
+	var ok bool
+	err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM email_tokens
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now())`, sum[:], purpose).Scan(&ok)
+	return err == nil && ok
+}
+
+// Purposes for TokenUsable.
+const (
+	PurposeVerify      = purposeVerify
+	PurposeReset       = purposeReset
+	PurposeEmailChange = purposeEmailChange
+)
