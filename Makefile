@@ -9,7 +9,7 @@ run: ## a demo gateway with its own PostgreSQL and a sample relying party
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/coopgate ./cmd/coopgate
 
-test: test-go e2e ## everything: Go tests on real PostgreSQL, then the browser journeys
+test: test-go ## everything: Go tests on real PostgreSQL (the browser journeys join once e2e/ exists)
 
 test-fast: test-go ## the Go tests only, for quick local loops
 

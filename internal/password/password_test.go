@@ -32,10 +32,10 @@ func TestHashAndCheck(t *testing.T) {
 
 func TestProblem(t *testing.T) {
 	for pw, wantProblem := range map[string]bool{
-		"short":                   true,
-		"ten chars!":              false,
-		strings.Repeat("x", 201):  true,
-		"ann@example.coop":        true,
+		"short":                    true,
+		"ten chars!":               false,
+		strings.Repeat("x", 201):   true,
+		"ann@example.coop":         true,
 		"a long enough passphrase": false,
 	} {
 		if got := Problem(pw, "ann@example.coop") != ""; got != wantProblem {
