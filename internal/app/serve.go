@@ -10,6 +10,7 @@ import (
 
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/server"
+	"github.com/coopgate/coopgate/internal/web/account"
 	"github.com/coopgate/coopgate/internal/web/login"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/internal/web/public"
@@ -28,6 +29,7 @@ func (a *App) Handler() (http.Handler, error) {
 		&public.Handler{Pool: a.Pool, Render: render},
 		&login.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Provider: a.Provider,
 			Limiter: limiter, Log: a.Log, Now: time.Now},
+		&account.Handler{Pool: a.Pool, Render: render},
 	}
 	return server.New(server.Deps{
 		Config: a.Config, Pool: a.Pool, Log: a.Log, Provider: a.Provider,

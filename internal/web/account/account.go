@@ -1,0 +1,162 @@
+// Package account is a member's own pages: who they are to the co-op, which
+// policy versions they accepted and when, their service accounts, and an
+// export of everything coopgate holds about them. Changing email lives with
+// the other mailed-link flows in internal/web/signup.
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// ServiceAccount is one of the person's accounts on the co-op's services.
+type ServiceAccount struct {
+	Service    string     `json:"service"`
+	State      string     `json:"state"`
+	LastSynced *time.Time `json:"last_synced,omitempty"`
+}
+
+// Handler serves the account area.
+type Handler struct {
+	Pool   *pgxpool.Pool
+	Render *page.Renderer
+	// ServiceAccounts lists the person's service accounts; nil when no
+	// service is configured.
+	ServiceAccounts func(ctx context.Context, personID string) ([]ServiceAccount, error)
+}
+
+// Mount adds the area's routes.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /account", h.Render.Handle(h.show))
+	mux.Handle("GET /account/export.json", h.Render.Handle(h.export))
+}
+
+// AccountPage is the member's own page.
+type AccountPage struct {
+	Person      *people.Person
+	Acceptances []policy.Acceptance
+	Pending     []policy.Policy
+	Services    []ServiceAccount
+}
+
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
+	me := page.Me(r.Context())
+	if me == nil {
+		return page.Redirect(w, r, "/login")
+	}
+	ctx := r.Context()
+	data := AccountPage{Person: me}
+	var err error
+	if data.Acceptances, err = policy.Accepted(ctx, h.Pool, me.ID); err != nil {
+		return err
+	}
+	if data.Pending, err = policy.Pending(ctx, h.Pool, me.ID); err != nil {
+		return err
+	}
+	if data.Services, err = h.services(ctx, me.ID); err != nil {
+		return err
+	}
+	return h.Render.Render(w, r, http.StatusOK, "account/account", "Your account", data)
+}
+
+func (h *Handler) services(ctx context.Context, personID string) ([]ServiceAccount, error) {
+	if h.ServiceAccounts == nil {
+		return nil, nil
+	}
+	return h.ServiceAccounts(ctx, personID)
+}
+
+// Export is everything coopgate holds about a person (GDPR art. 15/20),
+// except secrets: no password hash, no tokens.
+type Export struct {
+	ExportedAt   time.Time               `json:"exported_at"`
+	Profile      exportProfile           `json:"profile"`
+	Acceptances  []policy.Acceptance     `json:"policy_acceptances"`
+	Applications []admission.Application `json:"applications"`
+	Sessions     []exportSession         `json:"sessions"`
+	Services     []ServiceAccount        `json:"service_accounts"`
+}
+
+type exportProfile struct {
+	Subject          string     `json:"sub"`
+	Email            string     `json:"email"`
+	EmailVerified    bool       `json:"email_verified"`
+	Name             string     `json:"name"`
+	Username         string     `json:"username"`
+	Status           string     `json:"status"`
+	Roles            []string   `json:"roles"`
+	MembershipNumber string     `json:"membership_number,omitempty"`
+	MembershipClass  string     `json:"membership_class,omitempty"`
+	CreatedAt        time.Time  `json:"created_at"`
+	AdmittedAt       *time.Time `json:"admitted_at,omitempty"`
+	CeasedAt         *time.Time `json:"ceased_at,omitempty"`
+}
+
+type exportSession struct {
+	CreatedAt time.Time `json:"created_at"`
+	LastUsed  time.Time `json:"last_used"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
+	me := page.Me(r.Context())
+	if me == nil {
+		return page.Redirect(w, r, "/login")
+	}
+	x, err := h.collect(r.Context(), me)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="coopgate-`+me.Username+`.json"`)
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(x)
+}
+
+func (h *Handler) collect(ctx context.Context, me *people.Person) (Export, error) {
+	x := Export{ExportedAt: time.Now().UTC(), Profile: exportProfile{Subject: me.ID, Email: me.Email,
+		EmailVerified: me.EmailVerified, Name: me.Name, Username: me.Username, Status: string(me.Status),
+		Roles: me.Roles, MembershipNumber: me.MembershipNumber, MembershipClass: me.MembershipClass,
+		CreatedAt: me.CreatedAt, AdmittedAt: me.AdmittedAt, CeasedAt: me.CeasedAt}}
+	var err error
+	if x.Acceptances, err = policy.Accepted(ctx, h.Pool, me.ID); err != nil {
+		return x, err
+	}
+	if x.Applications, err = admission.ApplicationsOf(ctx, h.Pool, me.ID); err != nil {
+		return x, err
+	}
+	if x.Sessions, err = h.sessions(ctx, me.ID); err != nil {
+		return x, err
+	}
+	x.Services, err = h.services(ctx, me.ID)
+	return x, err
+}
+
+func (h *Handler) sessions(ctx context.Context, personID string) ([]exportSession, error) {
+	rows, err := h.Pool.Query(ctx, `SELECT created_at, updated_at, expires_at FROM web_sessions
+		WHERE person_id = $1 AND expires_at > now() ORDER BY created_at`, personID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []exportSession{}
+	for rows.Next() {
+		var s exportSession
+		if err := rows.Scan(&s.CreatedAt, &s.LastUsed, &s.ExpiresAt); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
