@@ -22,6 +22,7 @@ import (
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/coopgate/coopgate/internal/mail"
+	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/seal"
@@ -40,17 +41,18 @@ type Options struct {
 
 // App is an assembled coopgate.
 type App struct {
-	Config   *config.Config
-	Pool     *pgxpool.Pool
-	Log      *slog.Logger
-	Box      *seal.Box
-	Keys     *oidc.Keyring
-	Provider *oidc.Provider
-	Sessions *page.Sessions
-	Render   *page.Renderer
+	Config    *config.Config
+	Pool      *pgxpool.Pool
+	Log       *slog.Logger
+	Box       *seal.Box
+	Keys      *oidc.Keyring
+	Provider  *oidc.Provider
+	Sessions  *page.Sessions
+	Render    *page.Renderer
 	Jobs      *jobs.Client
 	Workers   *river.Workers
 	Mail      *mail.Renderer
+	Metrics   *metrics.Metrics
 	Admission *admission.Service
 
 	// MailSender replaces the configured sender (tests, the dev console).
@@ -154,10 +156,11 @@ func (a *App) prepareKeys(ctx context.Context) error {
 
 func (a *App) prepareWeb(context.Context) error {
 	secure := strings.HasPrefix(a.Config.Issuer, "https://")
+	a.Metrics = metrics.New(a.Pool)
 	store := session.NewStore(a.Pool, a.Config.CookieSecret, a.Config.Tokens.SessionLifetime, secure)
 	a.Sessions = &page.Sessions{Store: store, Name: page.CookieName(secure)}
 	storage := oidc.NewStorage(a.Config, oidc.Deps{
-		Pool: a.Pool, Keys: a.Keys, Log: a.Log, EndSession: a.Sessions.EndFromContext,
+		Pool: a.Pool, Keys: a.Keys, Log: a.Log, EndSession: a.Sessions.EndFromContext, Metrics: a.Metrics,
 		Terms: func(ctx context.Context, personID string) (map[string]string, error) {
 			return policy.AcceptedVersions(ctx, a.Pool, personID)
 		},

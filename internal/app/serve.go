@@ -28,12 +28,12 @@ func (a *App) Handler() (http.Handler, error) {
 	areas := []server.Area{
 		&public.Handler{Pool: a.Pool, Render: render},
 		&login.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Provider: a.Provider,
-			Limiter: limiter, Log: a.Log, Now: time.Now},
+			Limiter: limiter, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
 		&account.Handler{Pool: a.Pool, Render: render},
 	}
 	return server.New(server.Deps{
 		Config: a.Config, Pool: a.Pool, Log: a.Log, Provider: a.Provider,
-		Render: render, Sessions: a.Sessions, Areas: areas,
+		Render: render, Sessions: a.Sessions, Areas: areas, Metrics: a.Metrics,
 	})
 }
 
@@ -59,8 +59,13 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	metricsSrv, err := a.serveMetrics(errc)
+	if err != nil {
+		return err
+	}
+	defer metricsSrv.Close()
 	a.Log.Info("coopgate serving", "issuer", a.Config.Issuer, "listen", ln.Addr().String())
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -71,6 +76,21 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	case <-ctx.Done():
 	}
 	return a.shutdown(srv)
+}
+
+// serveMetrics serves /metrics on metrics_listen, apart from the public
+// listener so that it need not be exposed. An empty address serves nothing.
+func (a *App) serveMetrics(errc chan<- error) (*http.Server, error) {
+	srv := &http.Server{Handler: a.Metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if a.Config.MetricsListen == "" {
+		return srv, nil
+	}
+	ln, err := net.Listen("tcp", a.Config.MetricsListen)
+	if err != nil {
+		return nil, fmt.Errorf("metrics_listen: %w", err)
+	}
+	go func() { errc <- srv.Serve(ln) }()
+	return srv, nil
 }
 
 func (a *App) shutdown(srv *http.Server) error {

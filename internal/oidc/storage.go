@@ -33,6 +33,7 @@ type Storage struct {
 	clients    map[string]*Client
 	terms      TermsFunc
 	endSession SessionEnder
+	metrics    Metrics
 	log        *slog.Logger
 	now        func() time.Time
 
@@ -47,13 +48,19 @@ type Deps struct {
 	Keys       *Keyring
 	Terms      TermsFunc
 	EndSession SessionEnder
+	Metrics    Metrics // may be nil
 	Log        *slog.Logger
+}
+
+// Metrics counts what the provider issues.
+type Metrics interface {
+	TokenIssued(grant string)
 }
 
 // NewStorage makes the provider's storage for cfg's clients and lifetimes.
 func NewStorage(cfg *config.Config, d Deps) *Storage {
 	s := &Storage{
-		pool: d.Pool, keys: d.Keys, terms: d.Terms, endSession: d.EndSession, log: d.Log, now: time.Now,
+		pool: d.Pool, keys: d.Keys, terms: d.Terms, endSession: d.EndSession, metrics: d.Metrics, log: d.Log, now: time.Now,
 		clients: map[string]*Client{},
 		codeTTL: cfg.Tokens.CodeLifetime, accessTTL: cfg.Tokens.AccessTokenLifetime, refreshTTL: cfg.Tokens.RefreshTokenLifetime,
 	}

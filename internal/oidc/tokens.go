@@ -72,7 +72,22 @@ func (s *Storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (s
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	return s.insertAccessToken(ctx, s.pool, g)
+	id, exp, err := s.insertAccessToken(ctx, s.pool, g)
+	if err == nil {
+		s.countToken(g)
+	}
+	return id, exp, err
+}
+
+func (s *Storage) countToken(g grant) {
+	if s.metrics == nil {
+		return
+	}
+	if g.refreshID != "" {
+		s.metrics.TokenIssued("refresh_token")
+	} else {
+		s.metrics.TokenIssued("authorization_code")
+	}
 }
 
 func (s *Storage) insertAccessToken(ctx context.Context, q database.Querier, g grant) (string, time.Time, error) {
@@ -118,6 +133,9 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if errors.Is(err, errRefreshSpent) {
 		_ = s.revokeFamily(ctx, g.familyID)
 		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token already used")
+	}
+	if err == nil {
+		s.countToken(g)
 	}
 	return accessID, refresh, exp, err
 }

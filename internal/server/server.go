@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/web/page"
@@ -39,6 +40,8 @@ type Deps struct {
 	Areas    []Area
 	// Extra routes outside sessions and CSRF (webhooks), pattern → handler.
 	Extra map[string]http.Handler
+	// Metrics observes latency by route; nil for none.
+	Metrics *metrics.Metrics
 }
 
 // providerPaths are op's endpoints, which have their own protection (client
@@ -75,10 +78,28 @@ func New(d Deps) (http.Handler, error) {
 	root.Handle("/", withCSRF(d, secure, loadMe(d, pages)))
 
 	var h http.Handler = root
+	if d.Metrics != nil {
+		h = d.Metrics.Middleware(routeOf(root, pages), h)
+	}
 	h = bodyLimit(h)
 	h = securityHeaders(formTargets(d.Config), secure, h)
 	h = requestContext(d.Log, proxies, h)
 	return recoverPanics(d.Log, h), nil
+}
+
+// routeOf names a request by the pattern that serves it, looked up again in
+// the muxes: a path may carry ids and tokens, a pattern never does.
+func routeOf(root, pages *http.ServeMux) metrics.Route {
+	return func(r *http.Request) string {
+		_, pattern := root.Handler(r)
+		if pattern == "/" {
+			_, pattern = pages.Handler(r)
+		}
+		if pattern == "" {
+			return "unmatched"
+		}
+		return pattern
+	}
 }
 
 func parseProxies(cidrs []string) ([]netip.Prefix, error) {

@@ -25,6 +25,18 @@ type Handler struct {
 	Limiter  *ratelimit.Limiter
 	Log      *slog.Logger
 	Now      func() time.Time
+	Metrics  Metrics // may be nil
+}
+
+// Metrics counts login outcomes.
+type Metrics interface {
+	Login(outcome string)
+}
+
+func (h *Handler) count(outcome string) {
+	if h.Metrics != nil {
+		h.Metrics.Login(outcome)
+	}
 }
 
 // Throttles of failed logins. The per-email rule counts for addresses that

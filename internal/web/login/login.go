@@ -86,9 +86,11 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	data.ClientName = h.clientName(ar)
 	ip, email := page.ClientIP(ctx), people.NormalizeEmail(data.Email)
 	if over, err := h.Limiter.Exceeded(ctx, failedPerIP, ip); err != nil || over {
+		h.count("throttled")
 		return errors.Join(err, page.TooMany("Too many failed logins from your network. Wait 15 minutes and try again."))
 	}
 	if over, err := h.Limiter.Exceeded(ctx, failedPerEmail, email); err != nil || over {
+		h.count("locked")
 		data.Error = "Too many failed logins for this email address. Wait 15 minutes, or reset your password."
 		return errors.Join(err, h.Render.Render(w, r, http.StatusTooManyRequests, "login/login", "Log in", data))
 	}
@@ -99,6 +101,7 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		_, err1 := h.Limiter.Hit(ctx, failedPerIP, ip)
 		_, err2 := h.Limiter.Hit(ctx, failedPerEmail, email)
+		h.count("failure")
 		h.Log.InfoContext(ctx, "login failed", "request_id", page.RequestID(ctx))
 		data.Error = wrongCredentials
 		return errors.Join(err1, err2, h.Render.Render(w, r, http.StatusUnauthorized, "login/login", "Log in", data))
@@ -110,6 +113,7 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Sessions.LogIn(w, r, p, now); err != nil {
 		return err
 	}
+	h.count("success")
 	h.Log.InfoContext(ctx, "login", "person", p.ID, "request_id", page.RequestID(ctx))
 	return h.finish(w, r, p, ar, now)
 }

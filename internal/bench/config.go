@@ -1,0 +1,107 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// Config is what the command line chose.
+type Config struct {
+	Target      string // coopgate, peer or both
+	CoopgateURL string // if set, coopgate already runs there and is not started
+	PeerURL     string // likewise for the peer
+	ServerPID   int    // the pid of the one server given by URL, for RSS
+	Duration    time.Duration
+	Warmup      time.Duration
+	Concurrency int // workers per scenario
+	Users       int // people signing in at once in the complete-login scenario
+	Out         string
+	PeerDir     string
+	Pin         bool
+	Stdout      io.Writer // the report
+	Log         io.Writer // progress and the servers' own output
+}
+
+// Validate reports every problem with the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	check := func(bad bool, format string, args ...any) {
+		if bad {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	check(!slices.Contains([]string{"coopgate", "peer", "both"}, c.Target),
+		"-target: %q is not coopgate, peer or both", c.Target)
+	check(c.Duration <= 0 || c.Duration > 10*time.Minute, "-duration: %v is not within (0, 10m]", c.Duration)
+	check(c.Warmup < 0 || c.Warmup > time.Minute, "-warmup: %v is not within [0, 1m]", c.Warmup)
+	check(c.Concurrency < 1 || c.Concurrency > 256, "-concurrency: %d is not within [1, 256]", c.Concurrency)
+	check(c.Users < 1 || c.Users > 256, "-users: %d is not within [1, 256]", c.Users)
+	for _, f := range []struct{ flag, url string }{{"-coopgate-url", c.CoopgateURL}, {"-peer-url", c.PeerURL}} {
+		if err := loopbackOnly(f.url); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.flag, err))
+		}
+	}
+	check(c.ServerPID < 0, "-server-pid: %d is negative", c.ServerPID)
+	check(c.ServerPID > 0 && c.externalCount() != 1,
+		"-server-pid: needs exactly one selected target given by its URL (the others are started, so their pid is known)")
+	return errors.Join(errs...)
+}
+
+// loopbackOnly refuses any server but one on this machine's loopback: a
+// load test must never leave the machine.
+func loopbackOnly(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	if u.Hostname() == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not on loopback (127.0.0.0/8, ::1, localhost)", raw)
+	}
+	return nil
+}
+
+func (c Config) externalCount() int {
+	n := 0
+	if c.Target != "peer" && c.CoopgateURL != "" {
+		n++
+	}
+	if c.Target != "coopgate" && c.PeerURL != "" {
+		n++
+	}
+	return n
+}
+
+// plannedTarget is a server to measure: started by us when url is empty.
+type plannedTarget struct {
+	target Target
+	url    string
+	pid    int
+}
+
+// targets lists the chosen servers, coopgate first, never run at once.
+func (c Config) targets(pin Pinning) []plannedTarget {
+	var ts []plannedTarget
+	if c.Target != "peer" {
+		ts = append(ts, plannedTarget{target: &Coopgate{Pin: pin, Log: c.Log}, url: c.CoopgateURL})
+	}
+	if c.Target != "coopgate" {
+		ts = append(ts, plannedTarget{target: &Peer{Dir: c.PeerDir, Pin: pin, Log: c.Log}, url: c.PeerURL})
+	}
+	for i := range ts {
+		if ts[i].url != "" {
+			ts[i].pid = c.ServerPID // 0 unless it is the only external one
+		}
+	}
+	return ts
+}

@@ -1,0 +1,267 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// report is the markdown the run ends with.
+type report struct {
+	cfg     Config
+	pin     Pinning
+	servers []serverResult
+	when    time.Time
+	// 1-minute load averages around the run: the benchmark itself adds
+	// about 2 (server + load generator), more means others competed.
+	loadBefore, loadAfter float64
+}
+
+// write prints the report, and saves it where -out says. Failures also go
+// to the log, so they are seen even when the report is redirected.
+func (r report) write() error {
+	text := r.markdown()
+	if _, err := io.WriteString(r.cfg.Stdout, text); err != nil {
+		return err
+	}
+	if n := r.failures(); n > 0 {
+		fmt.Fprintf(r.cfg.Log, "\n!!!!!!!! %d FAILURES — see ERRORS in the report; the figures are not valid !!!!!!!!\n\n", n)
+	}
+	return writeFile(r.cfg.Out, text)
+}
+
+func (r report) markdown() string {
+	var b strings.Builder
+	r.header(&b)
+	r.scenarioTable(&b)
+	r.loadWarnings(&b)
+	r.serverTable(&b)
+	r.errorSection(&b)
+	return b.String()
+}
+
+func (r report) header(b *strings.Builder) {
+	fmt.Fprintf(b, "# coopgate-bench, %s\n\n", r.when.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(b, "- each scenario: %v timed after %v warm-up, closed loop, %d workers (complete login: %d users); %s, %d CPUs\n",
+		r.cfg.Duration, r.cfg.Warmup, r.cfg.Concurrency, r.cfg.Users, runtime.Version(), runtime.NumCPU())
+	fmt.Fprintf(b, "- %s\n", r.pin)
+	fmt.Fprintf(b, "- machine load average (1 min): %.2f before, %.2f after; the benchmark adds about 2, more means other processes competed and the figures are noisy\n",
+		r.loadBefore, r.loadAfter)
+	for _, s := range r.servers {
+		for _, n := range s.notes {
+			fmt.Fprintf(b, "- %s: %s\n", s.name, n)
+		}
+	}
+	b.WriteString("- ratio = coopgate / peer: above 1 means coopgate serves more per second, or (memory, ready time) uses more\n\n")
+}
+
+func (r report) scenarioTable(b *strings.Builder) {
+	b.WriteString("| scenario | coopgate req/s | p50 | p99 | peer req/s | p50 | p99 | ratio |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	cg, peer := r.server("coopgate"), r.server("peer")
+	for _, name := range r.scenarioNames() {
+		c, p := cg.scenario(name), peer.scenario(name)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", name, statCells(c), statCells(p), ratio(rateOf(c), rateOf(p)))
+	}
+	b.WriteString("\n")
+}
+
+// busyLoad is the load generator's CPU share past which a figure may be
+// the load generator's limit rather than the server's.
+const busyLoad = 0.85
+
+// loadWarnings names scenarios where the pinned load generator was nearly
+// saturated: there a faster server could not have shown it.
+func (r report) loadWarnings(b *strings.Builder) {
+	if !r.pin.Enabled {
+		return
+	}
+	warned := false
+	for _, s := range r.servers {
+		for _, sc := range s.scenarios {
+			if share := sc.stats.loadShare(); share > busyLoad {
+				fmt.Fprintf(b, "- ⚠ %s / %s: the load generator was %.0f%% busy on its CPU; the figure may be its limit, not the server's\n",
+					s.name, sc.name, 100*share)
+				warned = true
+			}
+		}
+	}
+	if warned {
+		b.WriteString("\n")
+	}
+}
+
+func (r report) serverTable(b *strings.Builder) {
+	cg, peer := r.server("coopgate"), r.server("peer")
+	b.WriteString("| server | coopgate | peer | ratio |\n|---|---:|---:|---:|\n")
+	row := func(label string, get func(*serverResult) (float64, bool), format func(float64) string) {
+		cv, cok := get(cg)
+		pv, pok := get(peer)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", label, cell(cv, cok, format), cell(pv, pok, format), ratio(orNaN(cv, cok), orNaN(pv, pok)))
+	}
+	row("ready (process start → first good discovery)", readyOf, fmtMillis)
+	row("RSS idle (VmRSS after ready + 1 s)", idleOf, fmtMiB)
+	row("RSS peak (VmHWM at the end)", peakOf, fmtMiB)
+	b.WriteString("\n")
+}
+
+func (r report) errorSection(b *strings.Builder) {
+	if r.failures() == 0 {
+		b.WriteString("Errors: none (0 in every scenario).\n")
+		return
+	}
+	b.WriteString("## ERRORS\n\n")
+	for _, s := range r.servers {
+		if s.err != nil {
+			fmt.Fprintf(b, "- **%s could not be measured: %v**\n", s.name, s.err)
+		}
+		for _, sc := range s.scenarios {
+			kinds := sortedKinds(sc.stats.errors)
+			for _, k := range kinds {
+				fmt.Fprintf(b, "- **%s / %s: %d × %s**\n", s.name, sc.name, sc.stats.errors[k], k)
+			}
+		}
+	}
+	b.WriteString("\n")
+}
+
+// failures counts failed operations and servers that could not be measured.
+func (r report) failures() int {
+	n := 0
+	for _, s := range r.servers {
+		if s.err != nil {
+			n++
+		}
+		for _, sc := range s.scenarios {
+			n += sc.stats.errorCount()
+		}
+	}
+	return n
+}
+
+func (r report) server(name string) *serverResult {
+	for i := range r.servers {
+		if r.servers[i].name == name {
+			return &r.servers[i]
+		}
+	}
+	return nil
+}
+
+// scenarioNames lists the scenarios any server ran, in the order run.
+func (r report) scenarioNames() []string {
+	var names []string
+	for _, s := range r.servers {
+		for _, sc := range s.scenarios {
+			if !slices.Contains(names, sc.name) {
+				names = append(names, sc.name)
+			}
+		}
+	}
+	return names
+}
+
+func (s *serverResult) scenario(name string) *stats {
+	if s == nil {
+		return nil
+	}
+	for _, sc := range s.scenarios {
+		if sc.name == name {
+			return sc.stats
+		}
+	}
+	return nil
+}
+
+// statCells is "req/s | p50 | p99", marked when the scenario had errors.
+func statCells(s *stats) string {
+	if s == nil || s.requests == 0 {
+		return "— | — | —"
+	}
+	mark := ""
+	if s.errorCount() > 0 {
+		mark = " ⚠"
+	}
+	return fmt.Sprintf("%.0f%s | %s | %s", s.rate(), mark, fmtLatency(s.latency.quantile(0.5)), fmtLatency(s.latency.quantile(0.99)))
+}
+
+func rateOf(s *stats) float64 {
+	if s == nil || s.requests == 0 {
+		return math.NaN()
+	}
+	return s.rate()
+}
+
+func readyOf(s *serverResult) (float64, bool) {
+	if s == nil || !s.started || s.err != nil {
+		return 0, false
+	}
+	return float64(s.ready) / float64(time.Millisecond), true
+}
+
+func idleOf(s *serverResult) (float64, bool) {
+	if s == nil {
+		return 0, false
+	}
+	return mib(s.idle.RSS)
+}
+
+func peakOf(s *serverResult) (float64, bool) {
+	if s == nil {
+		return 0, false
+	}
+	return mib(s.end.HWM)
+}
+
+// mib converts KiB from /proc; 0 means it could not be read.
+func mib(kib int64) (float64, bool) {
+	return float64(kib) / 1024, kib > 0
+}
+
+func ratio(a, b float64) string {
+	if math.IsNaN(a) || math.IsNaN(b) || b == 0 { // a side is missing
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+func cell(v float64, ok bool, format func(float64) string) string {
+	if !ok {
+		return "—"
+	}
+	return format(v)
+}
+
+func orNaN(v float64, ok bool) float64 {
+	if !ok {
+		return math.NaN()
+	}
+	return v
+}
+
+func fmtMillis(ms float64) string { return fmt.Sprintf("%.0f ms", ms) }
+func fmtMiB(mib float64) string   { return fmt.Sprintf("%.1f MiB", mib) }
+
+func fmtLatency(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+}
+
+func sortedKinds(m map[string]int) []string {
+	kinds := make([]string, 0, len(m))
+	for k := range m {
+		kinds = append(kinds, k)
+	}
+	slices.SortFunc(kinds, func(a, b string) int { return m[b] - m[a] })
+	return kinds
+}
