@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"check-config": {"validate a configuration file and report every problem", runCheckConfig},
 		"users":        {"users create --email E --name N --username U --role member|secretary [--password-stdin]", runUsers},
 		"keys":         {"keys rotate: add a signing key (published now, signing after keys.publish_lead)", runKeys},
+		"healthcheck":  {"exit 0 if the gateway at --url is ready (for container health checks)", runHealthcheck},
 	}
 }
 
