@@ -27,11 +27,19 @@ type SignUp struct {
 }
 
 // SignUp creates a person waiting to verify their email and mails them the
-// link, in one transaction. An address that is already registered gets a
-// mail telling its owner instead, and the caller answers exactly as for a
-// new address: the form must not reveal who has an account.
-func (s *Service) SignUp(ctx context.Context, in SignUp, actor audit.Actor) error {
-	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+// link, in one transaction, and returns them. An address that is already
+// registered gets a mail telling its owner instead, and SignUp returns a nil
+// person: the caller answers exactly as for a new address (the form must not
+// reveal who has an account) but logs no one in.
+func (s *Service) SignUp(ctx context.Context, in SignUp, actor audit.Actor) (*people.Person, error) {
+	var created *people.Person
+	err := database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		created = nil // a retried transaction starts again
+		// The username first: were "taken" answered only for new addresses,
+		// a known username would tell whether an address has an account.
+		if err := usernameFree(ctx, tx, in.Username); err != nil {
+			return err
+		}
 		existing, err := people.ByEmail(ctx, tx, in.Email)
 		if err == nil {
 			return s.send(ctx, tx, existing.Email, mail.AlreadyRegistered{Name: existing.Name,
@@ -56,8 +64,27 @@ func (s *Service) SignUp(ctx context.Context, in SignUp, actor audit.Actor) erro
 			After: map[string]any{"username": p.Username, "status": p.Status}}); err != nil {
 			return err
 		}
-		return s.sendVerification(ctx, tx, p)
+		if err := s.sendVerification(ctx, tx, p); err != nil {
+			return err
+		}
+		created = p
+		return nil
 	})
+	return created, err
+}
+
+// usernameFree is people.ErrUsernameTaken if anyone, in any status, has ever
+// had the username (compared as the unique index does).
+func usernameFree(ctx context.Context, tx pgx.Tx, username string) error {
+	var taken bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM people WHERE lower(username) = lower($1))`, username).Scan(&taken)
+	if err != nil {
+		return fmt.Errorf("checking username: %w", err)
+	}
+	if taken {
+		return people.ErrUsernameTaken
+	}
+	return nil
 }
 
 func (s *Service) sendVerification(ctx context.Context, tx pgx.Tx, p *people.Person) error {
