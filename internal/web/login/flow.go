@@ -1,6 +1,7 @@
 package login
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -31,7 +32,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, p *people.Perso
 	if ar == nil {
 		return page.Redirect(w, r, "/account")
 	}
-	if err := h.Provider.CoopStorage().CompleteAuthRequest(ctx, ar.ID, p.ID, authTime, []string{"pwd"}); err != nil {
+	err = h.Provider.CoopStorage().CompleteAuthRequest(ctx, ar.ID, p.ID, authTime, []string{"pwd"})
+	if errors.Is(err, oidc.ErrNotFound) {
+		// Already answered (the back button, a second tab) or expired meanwhile.
+		return page.Gone("This login has already finished or expired. Go back to the service you came from and log in again.")
+	}
+	if err != nil {
 		return err
 	}
 	if err := h.Sessions.SetFlow(w, r, ""); err != nil {
