@@ -1,0 +1,65 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
+	"golang.org/x/oauth2"
+
+	"github.com/coopgate/coopgate/internal/apptest"
+	"github.com/coopgate/coopgate/internal/config"
+)
+
+// TestKeyRotationKeepsIssuedTokensValid: after `keys rotate`, new ID tokens
+// carry the new kid, and tokens issued before still verify.
+func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
+	ctx := context.Background()
+	g := apptest.Start(t, func(c *config.Config) { c.Keys.PublishLead = time.Millisecond })
+	r := newRP(t, g)
+	ann := admitted(t, g, "ann@example.coop", "ann")
+	login := func() (*oauth2.Token, string) {
+		f := newFlow()
+		tok, err := r.oauth.Exchange(ctx, r.code(t, apptest.Browser(t), f, ann.Email, ann.Password), oauth2.VerifierOption(f.verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := tok.Extra("id_token").(string)
+		return tok, raw
+	}
+	oldTok, oldID := login()
+	kid, _, err := g.App.Keys.Rotate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	_, newID := login()
+
+	// A fresh verifier, as a relying party that fetches the key set anew.
+	verifier := gooidc.NewRemoteKeySet(ctx, g.URL+"/keys")
+	for name, raw := range map[string]string{"old": oldID, "new": newID} {
+		if _, err := verifier.VerifySignature(ctx, raw); err != nil {
+			t.Errorf("%s ID token no longer verifies: %v", name, err)
+		}
+	}
+	if got := headerKID(t, newID); got != kid {
+		t.Errorf("new ID token signed by %q; want the rotated key %q", got, kid)
+	}
+	if headerKID(t, oldID) == kid {
+		t.Error("old token claims the new key")
+	}
+	if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(oldTok)); err != nil {
+		t.Errorf("access token issued before the rotation refused: %v", err)
+	}
+}
+
+func headerKID(t *testing.T, raw string) string {
+	t.Helper()
+	sig, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil || len(sig.Signatures) != 1 {
+		t.Fatalf("not a JWS: %v", err)
+	}
+	return sig.Signatures[0].Header.KeyID
+}
