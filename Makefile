@@ -9,7 +9,7 @@ run: ## a demo gateway with its own PostgreSQL and a sample relying party
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/coopgate ./cmd/coopgate
 
-test: test-go ## everything: Go tests on real PostgreSQL (the browser journeys join once e2e/ exists)
+test: test-go e2e ## everything: Go tests on real PostgreSQL, then the browser journeys
 
 test-fast: test-go ## the Go tests only, for quick local loops
 
@@ -17,8 +17,8 @@ test-go:
 	$(GO) vet ./...
 	$(GO) run ./internal/pgtest/withdb $(GO) test -count=1 ./...
 
-e2e:
-	./e2e/run
+e2e: ## the browser journeys: Chromium through sign-up, approval, policies and login (screenshots in e2e/artifacts/)
+	GO=$(GO) ./e2e/run
 
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=60s ./internal/register/

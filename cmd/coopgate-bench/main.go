@@ -27,6 +27,13 @@ func main() {
 	flag.StringVar(&cfg.Out, "out", "", "also write the markdown report to this file")
 	flag.StringVar(&cfg.PeerDir, "peer-dir", "bench/peer", "directory of the peer's server.mjs")
 	flag.BoolVar(&cfg.Pin, "pin", true, "pin servers and load generator to different CPUs when taskset and 2 CPUs exist")
+	flag.StringVar(&cfg.CoopgateDir, "coopgate-dir", ".", "module root to build ./cmd/coopgate in, when coopgate is started")
+	flag.StringVar(&cfg.CoopgateBin, "coopgate-bin", "", "a coopgate binary to run instead of building one (e.g. to compare two builds)")
+	flag.IntVar(&cfg.People, "people", 1000, "admitted people to seed coopgate's database with")
+	flag.IntVar(&cfg.Tokens, "tokens", 0, "further live tokens to seed coopgate's database with (half access, half refresh)")
+	flag.BoolVar(&cfg.Durable, "pg-durable", false, "run coopgate's PostgreSQL with fsync and synchronous commit on")
+	flag.StringVar(&cfg.Scenarios, "scenarios", "", "comma-separated subset of discovery,jwks,userinfo,introspection,refresh,code,login (empty: all)")
+	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save a CPU profile of coopgate for each scenario in this folder (pprof on its metrics listener)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -45,6 +45,14 @@ func decideApplication(ctx context.Context, tx pgx.Tx, id int64, state, reason s
 // Approve admits an applicant. Safe against double submission and against
 // two secretaries at once: exactly one approval (and one audit event) wins.
 func (s *Service) Approve(ctx context.Context, applicationID int64, actor audit.Actor) error {
+	err := s.approve(ctx, applicationID, actor)
+	if err == nil {
+		s.countAdmitted(RuleSecretary)
+	}
+	return err
+}
+
+func (s *Service) approve(ctx context.Context, applicationID int64, actor audit.Actor) error {
 	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		personID, err := lockPendingApplication(ctx, tx, applicationID)
 		if err != nil {

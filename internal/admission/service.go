@@ -33,7 +33,29 @@ type Service struct {
 	BaseURL    string // the issuer, for links in mail
 	Secretary  string // config's secretary_email: told of applications when no secretary has an account
 	Downstream Downstream
+	Metrics    Metrics // may be nil
 	Now        func() time.Time
+}
+
+// Metrics counts sign-ups and admissions, after their transaction commits.
+type Metrics interface {
+	SignUp()
+	Admitted(rule string)
+}
+
+// RuleSecretary names admissions decided by the membership secretary.
+const RuleSecretary = "secretary"
+
+func (s *Service) countSignUp() {
+	if s.Metrics != nil {
+		s.Metrics.SignUp()
+	}
+}
+
+func (s *Service) countAdmitted(rule string) {
+	if s.Metrics != nil {
+		s.Metrics.Admitted(rule)
+	}
 }
 
 // How long mailed links work.

@@ -70,6 +70,9 @@ func (s *Service) SignUp(ctx context.Context, in SignUp, actor audit.Actor) (*pe
 		created = p
 		return nil
 	})
+	if err == nil && created != nil {
+		s.countSignUp()
+	}
 	return created, err
 }
 
@@ -136,6 +139,9 @@ func (s *Service) VerifyEmail(ctx context.Context, token string, actor audit.Act
 		}
 		return s.applyDecision(ctx, tx, p, d, actor)
 	})
+	if err == nil && d.Admitted {
+		s.countAdmitted(d.Rule)
+	}
 	return p, d, err
 }
 

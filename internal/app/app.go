@@ -20,6 +20,7 @@ import (
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/coopgate/coopgate/internal/mail"
 	"github.com/coopgate/coopgate/internal/metrics"
@@ -54,6 +55,9 @@ type App struct {
 	Mail      *mail.Renderer
 	Metrics   *metrics.Metrics
 	Admission *admission.Service
+	// Downstream keeps members' accounts on Mastodon, Discourse and GitLab
+	// in line with their standing.
+	Downstream *provisioning.Provisioner
 
 	// MailSender replaces the configured sender (tests, the dev console).
 	MailSender mail.Sender
@@ -195,6 +199,9 @@ func (a *App) prepareJobs(context.Context) error {
 	if err := mail.AddWorkers(a.Workers, a.MailSender, a.Box, a.Log); err != nil {
 		return err
 	}
+	if err := a.addDownstreamWorkers(); err != nil {
+		return err
+	}
 	var err error
 	a.Jobs, err = jobs.NewClient(a.Pool, a.Workers, a.Log)
 	return err
@@ -202,8 +209,8 @@ func (a *App) prepareJobs(context.Context) error {
 
 func (a *App) prepareAdmission(context.Context) error {
 	a.Admission = &admission.Service{Pool: a.Pool, Jobs: a.Jobs, Box: a.Box, Mail: a.Mail, BaseURL: a.Config.Issuer,
-		Secretary: a.Config.Coop.SecretaryEmail, Now: time.Now}
-	return nil
+		Secretary: a.Config.Coop.SecretaryEmail, Metrics: a.Metrics, Now: time.Now}
+	return a.attachDownstream()
 }
 
 // shutdownGrace is how long in-flight requests and jobs get to finish.

@@ -11,9 +11,12 @@ import (
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/server"
 	"github.com/coopgate/coopgate/internal/web/account"
+	"github.com/coopgate/coopgate/internal/web/admin"
+	"github.com/coopgate/coopgate/internal/web/downstreamadmin"
 	"github.com/coopgate/coopgate/internal/web/login"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/internal/web/public"
+	"github.com/coopgate/coopgate/internal/web/signup"
 	"github.com/coopgate/coopgate/web"
 )
 
@@ -29,11 +32,14 @@ func (a *App) Handler() (http.Handler, error) {
 		&public.Handler{Pool: a.Pool, Render: render},
 		&login.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Provider: a.Provider,
 			Limiter: limiter, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
-		&account.Handler{Pool: a.Pool, Render: render},
+		&account.Handler{Pool: a.Pool, Render: render, ServiceAccounts: a.memberAccountViews},
+		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Log: a.Log, DownstreamAccounts: a.adminAccountViews()},
+		&downstreamadmin.Handler{Pool: a.Pool, Render: render, Provisioning: a.Downstream},
+		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider, Limiter: limiter, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
 	}
 	return server.New(server.Deps{
 		Config: a.Config, Pool: a.Pool, Log: a.Log, Provider: a.Provider,
-		Render: render, Sessions: a.Sessions, Areas: areas, Metrics: a.Metrics,
+		Render: render, Sessions: a.Sessions, Areas: areas, Metrics: a.Metrics, Extra: a.downstreamRoutes(),
 	})
 }
 
@@ -78,10 +84,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	return a.shutdown(srv)
 }
 
-// serveMetrics serves /metrics on metrics_listen, apart from the public
-// listener so that it need not be exposed. An empty address serves nothing.
+// serveMetrics serves /metrics and /debug/pprof/ on metrics_listen, apart from
+// the public listener so that it need not be exposed. An empty address serves nothing.
 func (a *App) serveMetrics(errc chan<- error) (*http.Server, error) {
-	srv := &http.Server{Handler: a.Metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: withProfiler(a.Metrics.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	if a.Config.MetricsListen == "" {
 		return srv, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,14 @@ type Config struct {
 	Out         string
 	PeerDir     string
 	Pin         bool
+	// Coopgate's setup, when the benchmark starts it.
+	CoopgateDir string    // module root to build ./cmd/coopgate in
+	CoopgateBin string    // a built coopgate binary to run instead
+	People      int       // admitted people to seed
+	Tokens      int       // further live tokens to seed
+	Durable     bool      // PostgreSQL with fsync on
+	Scenarios   string    // comma-separated scenario keys; empty: all
+	ProfileDir  string    // where to save a CPU profile of coopgate per scenario; empty: none
 	Stdout      io.Writer // the report
 	Log         io.Writer // progress and the servers' own output
 }
@@ -47,6 +56,11 @@ func (c Config) Validate() error {
 		}
 	}
 	check(c.ServerPID < 0, "-server-pid: %d is negative", c.ServerPID)
+	check(c.People < 1 || c.People > 10_000_000, "-people: %d is not within [1, 10M]", c.People)
+	check(c.Tokens < 0 || c.Tokens > 100_000_000, "-tokens: %d is not within [0, 100M]", c.Tokens)
+	if _, err := c.chosenScenarios(); err != nil {
+		errs = append(errs, err)
+	}
 	check(c.ServerPID > 0 && c.externalCount() != 1,
 		"-server-pid: needs exactly one selected target given by its URL (the others are started, so their pid is known)")
 	return errors.Join(errs...)
@@ -93,7 +107,8 @@ type plannedTarget struct {
 func (c Config) targets(pin Pinning) []plannedTarget {
 	var ts []plannedTarget
 	if c.Target != "peer" {
-		ts = append(ts, plannedTarget{target: &Coopgate{Pin: pin, Log: c.Log}, url: c.CoopgateURL})
+		ts = append(ts, plannedTarget{target: &Coopgate{Dir: c.CoopgateDir, Binary: c.CoopgateBin, People: c.People,
+			Tokens: c.Tokens, Durable: c.Durable, Pin: pin, Log: c.Log}, url: c.CoopgateURL})
 	}
 	if c.Target != "coopgate" {
 		ts = append(ts, plannedTarget{target: &Peer{Dir: c.PeerDir, Pin: pin, Log: c.Log}, url: c.PeerURL})
@@ -104,4 +119,20 @@ func (c Config) targets(pin Pinning) []plannedTarget {
 		}
 	}
 	return ts
+}
+
+// chosenScenarios is the set -scenarios chose, nil for all.
+func (c Config) chosenScenarios() (map[string]bool, error) {
+	if strings.TrimSpace(c.Scenarios) == "" {
+		return nil, nil
+	}
+	keys := map[string]bool{}
+	for _, k := range strings.Split(c.Scenarios, ",") {
+		k = strings.TrimSpace(k)
+		if !slices.Contains(scenarioKeys(), k) {
+			return nil, fmt.Errorf("-scenarios: %q is not one of %s", k, strings.Join(scenarioKeys(), ", "))
+		}
+		keys[k] = true
+	}
+	return keys, nil
 }

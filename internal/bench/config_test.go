@@ -17,7 +17,7 @@ func mustParse(t *testing.T, raw string) *url.URL {
 }
 
 func validConfig() Config {
-	return Config{Target: "peer", Duration: 3 * time.Second, Concurrency: 8, Users: 8}
+	return Config{Target: "peer", Duration: 3 * time.Second, Concurrency: 8, Users: 8, People: 1000}
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
@@ -33,6 +33,9 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 			[]string{"-target", "-duration", "-users"}},
 		{"pid without url", func(c *Config) { c.ServerPID = 42 }, []string{"-server-pid"}},
 		{"pid with one url", func(c *Config) { c.ServerPID = 42; c.PeerURL = "http://127.0.0.1:4011" }, nil},
+		{"some scenarios", func(c *Config) { c.Scenarios = "userinfo, code" }, nil},
+		{"unknown scenario and no people", func(c *Config) { c.Scenarios = "userinfo,logn"; c.People = 0 },
+			[]string{`-scenarios: "logn"`, "-people"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validConfig()

@@ -22,6 +22,9 @@ type stats struct {
 	latency  *histogram    // of successful operations
 	errors   map[string]int
 	loadCPU  time.Duration // CPU time the load generator itself spent
+	// serverCPU is the CPU time the server (with its database) spent in
+	// the timed runs, zero if unknown.
+	serverCPU cpuUse
 }
 
 func newStats() *stats {
@@ -66,11 +69,22 @@ func (s *stats) loadShare() float64 {
 	return s.loadCPU.Seconds() / s.elapsed.Seconds()
 }
 
+// cpuPerOp is the server's CPU time per successful operation, zero if unknown.
+func (s *stats) cpuPerOp() cpuUse {
+	if s.requests == 0 {
+		return cpuUse{}
+	}
+	n := time.Duration(s.requests)
+	return cpuUse{total: s.serverCPU.total / n, helpers: s.serverCPU.helpers / n}
+}
+
 // merge adds o, a run that followed s (its time adds to s's).
 func (s *stats) merge(o *stats) {
 	s.requests += o.requests
 	s.elapsed += o.elapsed
 	s.loadCPU += o.loadCPU
+	s.serverCPU.total += o.serverCPU.total
+	s.serverCPU.helpers += o.serverCPU.helpers
 	s.latency.merge(o.latency)
 	s.mergeErrors(o)
 }

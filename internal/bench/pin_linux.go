@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,5 +57,47 @@ func pinSelf(p Pinning) error {
 		}
 	}
 	runtime.GOMAXPROCS(1) // one CPU: more Ps would only contend for it
+	return nil
+}
+
+// pinPostgres moves a PostgreSQL cluster (the postmaster named in its
+// postmaster.pid and the processes it has started) to the servers' CPU.
+// Backends forked later inherit the postmaster's mask.
+func pinPostgres(dataDir string, p Pinning) error {
+	if !p.Enabled {
+		return nil
+	}
+	pid, err := postmasterPID(dataDir)
+	if err != nil {
+		return fmt.Errorf("pin postgres: %w", err)
+	}
+	var set unix.CPUSet
+	set.Set(p.ServerCPU)
+	for _, proc := range append([]int{pid}, childPIDs(pid)...) {
+		if err := pinThreads(proc, &set); err != nil {
+			return fmt.Errorf("pin postgres: %w", err)
+		}
+	}
+	return nil
+}
+
+// pinThreads sets the affinity of every thread of process pid.
+func pinThreads(pid int, set *unix.CPUSet) error {
+	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // a short-lived helper process that has exited meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.SchedSetaffinity(tid, set); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("thread %d of %d: %w", tid, pid, err)
+		}
+	}
 	return nil
 }

@@ -6,3 +6,5 @@ package bench
 func PlanPinning() Pinning { return Pinning{Why: "not Linux"} }
 
 func pinSelf(Pinning) error { return nil }
+
+func pinPostgres(string, Pinning) error { return nil }

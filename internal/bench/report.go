@@ -60,14 +60,23 @@ func (r report) header(b *strings.Builder) {
 }
 
 func (r report) scenarioTable(b *strings.Builder) {
-	b.WriteString("| scenario | coopgate req/s | p50 | p99 | peer req/s | p50 | p99 | ratio |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| scenario | coopgate req/s | p50 | p99 | CPU/op | peer req/s | p50 | p99 | CPU/op | ratio | ratio per CPU-s |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	cg, peer := r.server("coopgate"), r.server("peer")
 	for _, name := range r.scenarioNames() {
 		c, p := cg.scenario(name), peer.scenario(name)
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", name, statCells(c), statCells(p), ratio(rateOf(c), rateOf(p)))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", name, statCells(c), statCells(p),
+			ratio(rateOf(c), rateOf(p)), ratio(cpuOf(p), cpuOf(c)))
 	}
-	b.WriteString("\n")
+	b.WriteString("\n- CPU/op: CPU time the server spent per successful operation in the timed runs (coopgate: with its PostgreSQL), from /proc, with the database's share in brackets; unlike req/s it hardly depends on what else the machine runs. ratio per CPU-s = peer CPU/op ÷ coopgate CPU/op: above 1 means coopgate does more with a CPU-second.\n\n")
+}
+
+// cpuOf is a scenario's server CPU time per operation in seconds, NaN if unknown.
+func cpuOf(s *stats) float64 {
+	if s == nil || s.cpuPerOp().total <= 0 {
+		return math.NaN()
+	}
+	return s.cpuPerOp().total.Seconds()
 }
 
 // busyLoad is the load generator's CPU share past which a figure may be
@@ -177,16 +186,24 @@ func (s *serverResult) scenario(name string) *stats {
 	return nil
 }
 
-// statCells is "req/s | p50 | p99", marked when the scenario had errors.
+// statCells is "req/s | p50 | p99 | CPU/op", marked when the scenario had errors.
 func statCells(s *stats) string {
 	if s == nil || s.requests == 0 {
-		return "— | — | —"
+		return "— | — | — | —"
 	}
 	mark := ""
 	if s.errorCount() > 0 {
 		mark = " ⚠"
 	}
-	return fmt.Sprintf("%.0f%s | %s | %s", s.rate(), mark, fmtLatency(s.latency.quantile(0.5)), fmtLatency(s.latency.quantile(0.99)))
+	cpu := "—"
+	if u := s.cpuPerOp(); u.total > 0 {
+		cpu = fmtLatency(u.total)
+		if u.helpers > 0 {
+			cpu += " (db " + fmtLatency(u.helpers) + ")"
+		}
+	}
+	return fmt.Sprintf("%.0f%s | %s | %s | %s", s.rate(), mark, fmtLatency(s.latency.quantile(0.5)),
+		fmtLatency(s.latency.quantile(0.99)), cpu)
 }
 
 func rateOf(s *stats) float64 {

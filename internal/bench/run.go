@@ -92,7 +92,7 @@ func measureServer(ctx context.Context, cfg Config, p plannedTarget) serverResul
 		res.err = err
 		return res
 	}
-	res.scenarios = runScenarios(ctx, cfg, newSuite(p.target, base, ep, transport, cfg))
+	res.scenarios = runScenarios(ctx, cfg, newSuite(p.target, base, ep, transport, cfg, newCPUMeter(res.pid, p.target)))
 	res.end, _ = readMemory(res.pid)
 	if n, ok := p.target.(noter); ok {
 		res.notes = n.Notes()
@@ -139,9 +139,12 @@ func waitReady(ctx context.Context, hc *http.Client, base string, pid int) (time
 
 func runScenarios(ctx context.Context, cfg Config, s *suite) []scenarioResult {
 	var out []scenarioResult
-	for _, sc := range s.scenarios() {
+	chosen, _ := cfg.chosenScenarios() // checked by Validate
+	for _, sc := range s.scenarios(chosen) {
 		fmt.Fprintf(cfg.Log, "%s: %s…\n", s.target.Name(), sc.name)
+		waitProfile := startProfile(ctx, s.target, cfg.ProfileDir, sc.key, cfg.Warmup+cfg.Duration, cfg.Log)
 		st, err := sc.run(ctx)
+		waitProfile()
 		if st == nil {
 			st = newStats()
 		}

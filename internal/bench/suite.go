@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -19,9 +20,10 @@ const codeBatch = 200
 
 // newSuite prepares the scenarios against the server at baseURL, whose
 // discovery document said ep.
-func newSuite(t Target, baseURL string, ep endpoints, transport http.RoundTripper, cfg Config) *suite {
+func newSuite(t Target, baseURL string, ep endpoints, transport http.RoundTripper, cfg Config, cpu *cpuMeter) *suite {
 	s := &suite{
 		target:    t,
+		cpu:       cpu,
 		rp:        &relyingParty{http: newHTTPClient(transport), client: t.Client(), ep: ep},
 		transport: transport,
 		baseURL:   baseURL,
@@ -47,25 +49,37 @@ type suite struct {
 	workers   int
 	users     int
 	sessions  []*http.Client // per worker, a browser that stays signed in
+	cpu       *cpuMeter      // the server's CPU time; nil if unknown
 }
 
 // scenario is one measured workload; setup failures come back as error,
 // operation failures are counted in stats.
 type scenario struct {
+	key  string // what -scenarios names it
 	name string
 	run  func(ctx context.Context) (*stats, error)
 }
 
-func (s *suite) scenarios() []scenario {
-	return []scenario{
-		{"discovery", s.discovery},
-		{"jwks", s.jwks},
-		{"userinfo", s.userinfo},
-		{"introspection", s.introspection},
-		{"refresh (rotating chain)", s.refreshChain},
-		{"code grant (token exchange)", s.codeGrant},
-		{"complete login", s.completeLogin},
+// scenarioKeys are the scenarios in the order they run.
+func scenarioKeys() []string {
+	return []string{"discovery", "jwks", "userinfo", "introspection", "refresh", "code", "login"}
+}
+
+// scenarios lists those chosen (nil: all), in scenarioKeys' order.
+func (s *suite) scenarios(chosen map[string]bool) []scenario {
+	all := []scenario{
+		{"discovery", "discovery", s.discovery},
+		{"jwks", "jwks", s.jwks},
+		{"userinfo", "userinfo", s.userinfo},
+		{"introspection", "introspection", s.introspection},
+		{"refresh", "refresh (rotating chain)", s.refreshChain},
+		{"code", "code grant (token exchange)", s.codeGrant},
+		{"login", "complete login", s.completeLogin},
 	}
+	if chosen == nil {
+		return all
+	}
+	return slices.DeleteFunc(all, func(sc scenario) bool { return !chosen[sc.key] })
 }
 
 // measure warms the server up with op (its latencies thrown away, its
@@ -75,10 +89,18 @@ func (s *suite) measure(ctx context.Context, workers int, do op) *stats {
 	if s.warmup > 0 {
 		warm = runClosedLoop(ctx, workers, s.warmup, do)
 	}
-	st := runClosedLoop(ctx, workers, s.duration, do)
+	st := s.timed(ctx, workers, s.duration, do)
 	if warm != nil {
 		st.mergeErrors(warm)
 	}
+	return st
+}
+
+// timed runs the closed loop and notes the server's CPU time meanwhile.
+func (s *suite) timed(ctx context.Context, workers int, d time.Duration, do op) *stats {
+	before := s.cpu.used()
+	st := runClosedLoop(ctx, workers, d, do)
+	st.serverCPU = s.cpu.used().minus(before)
 	return st
 }
 
@@ -183,7 +205,7 @@ func (s *suite) codeGrant(ctx context.Context) (*stats, error) {
 		if err != nil {
 			return total, err
 		}
-		burst := runClosedLoop(ctx, s.workers, s.duration-total.elapsed, func(ctx context.Context, _ int) error {
+		burst := s.timed(ctx, s.workers, s.duration-total.elapsed, func(ctx context.Context, _ int) error {
 			select {
 			case c := <-codes:
 				_, err := s.rp.exchange(ctx, c.code, c.verifier)

@@ -36,7 +36,10 @@ func commands() map[string]command {
 		"check-config": {"validate a configuration file and report every problem", runCheckConfig},
 		"users":        {"users create --email E --name N --username U --role member|secretary [--password-stdin]", runUsers},
 		"keys":         {"keys rotate: add a signing key (published now, signing after keys.publish_lead)", runKeys},
+		"members":      {"members import FILE [--dry-run]: import the member register from CSV", runMembers},
 		"healthcheck":  {"exit 0 if the gateway at --url is ready (for container health checks)", runHealthcheck},
+		"downstream":   {"downstream sync [--dry-run] [--service NAME]: bring every account on Mastodon, Discourse, GitLab in step", runDownstream},
+		"bench-seed":   {"", runBenchSeed}, // hidden: fills a throwaway database for cmd/coopgate-bench
 	}
 }
 
@@ -75,7 +78,9 @@ func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
-		names = append(names, n)
+		if cmds[n].summary != "" { // no summary: a hidden command
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -51,7 +52,11 @@ func NewProvider(cfg *config.Config, storage *Storage, log *slog.Logger) (*Provi
 		return nil, fmt.Errorf("oidc provider: %w", err)
 	}
 	prov := &Provider{Provider: p, storage: storage, issuer: cfg.Issuer}
-	prov.handler = noStore(prov.inferLogoutClient(p))
+	docs, err := newDocuments(context.Background(), p, storage, cfg.Issuer, cfg.Keys.PublishLead)
+	if err != nil {
+		return nil, err
+	}
+	prov.handler = docs.handler(corsOptions(cfg), noStore(prov.inferLogoutClient(p)))
 	return prov, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -38,7 +39,7 @@ func Check(ctx context.Context, pw, hash string) (bool, error) {
 	}
 	defer release()
 	if hash == "" {
-		_, _ = argon2id.ComparePasswordAndHash(pw, dummyHash)
+		_, _ = argon2id.ComparePasswordAndHash(pw, dummyHash())
 		return false, nil
 	}
 	ok, err := argon2id.ComparePasswordAndHash(pw, hash)
@@ -60,13 +61,16 @@ func acquire(ctx context.Context) error {
 func release() { <-slots }
 
 // dummyHash has coopgate's parameters and matches no password anyone types.
-var dummyHash = func() string {
+// It is made at the first unknown email, not at start: hashing takes 64 MiB
+// that the runtime would hold on to long after (idle memory) and ~60 ms of
+// CPU before the server could answer (time to ready).
+var dummyHash = sync.OnceValue(func() string {
 	h, err := argon2id.CreateHash("coopgate-dummy-password-for-timing", Params)
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 // Problem says what is wrong with a new password, for the form to show.
 // Length is what matters (NIST SP 800-63B): at least 10 characters, at most

@@ -34,27 +34,40 @@ func (l *Limiter) window(r Rule) time.Time { return l.now().Truncate(r.Window) }
 // Hit counts one attempt for subject under r and reports whether it is still
 // within the limit.
 func (l *Limiter) Hit(ctx context.Context, r Rule, subject string) (bool, error) {
-	var hits int
-	err := l.db.QueryRow(ctx, `
+	_, err := l.db.Exec(ctx, `
 		INSERT INTO rate_limit_counters (key, window_start, hits) VALUES ($1, $2, 1)
-		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_counters.hits + 1
-		RETURNING hits`, key(r, subject), l.window(r)).Scan(&hits)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_counters.hits + 1`,
+		key(r, subject), l.window(r))
 	if err != nil {
 		return false, fmt.Errorf("ratelimit: %w", err)
 	}
-	return hits <= r.Max, nil
+	n, err := l.count(ctx, r, subject)
+	return n <= float64(r.Max), err
 }
 
-// Exceeded reports whether subject is already over the limit, without counting.
+// Exceeded reports whether subject is already at or over the limit, without counting.
 func (l *Limiter) Exceeded(ctx context.Context, r Rule, subject string) (bool, error) {
-	var hits int
+	n, err := l.count(ctx, r, subject)
+	return n >= float64(r.Max), err
+}
+
+// count is a sliding-window estimate: this window's hits plus the previous
+// window's, weighted by how much of it still lies within one Window of now.
+// Hits just before a window boundary still count just after it, so the
+// limit cannot be doubled by straddling the boundary.
+func (l *Limiter) count(ctx context.Context, r Rule, subject string) (float64, error) {
+	cur := l.window(r)
+	var now, prev int
 	err := l.db.QueryRow(ctx, `
-		SELECT coalesce(sum(hits), 0) FROM rate_limit_counters WHERE key = $1 AND window_start = $2`,
-		key(r, subject), l.window(r)).Scan(&hits)
+		SELECT coalesce(sum(hits) FILTER (WHERE window_start = $2), 0),
+		       coalesce(sum(hits) FILTER (WHERE window_start = $3), 0)
+		FROM rate_limit_counters WHERE key = $1 AND window_start IN ($2, $3)`,
+		key(r, subject), cur, cur.Add(-r.Window)).Scan(&now, &prev)
 	if err != nil {
-		return false, fmt.Errorf("ratelimit: %w", err)
+		return 0, fmt.Errorf("ratelimit: %w", err)
 	}
-	return hits >= r.Max, nil
+	elapsed := float64(l.now().Sub(cur)) / float64(r.Window)
+	return float64(now) + float64(prev)*(1-elapsed), nil
 }
 
 // Reset forgets subject's count under r (after a successful login).

@@ -30,9 +30,13 @@ func TestLimiter(t *testing.T) {
 	if over, _ := l.Exceeded(ctx, rule, "bob@example.coop"); over {
 		t.Error("another subject is limited too")
 	}
-	now = now.Add(15 * time.Minute) // the next window
+	now = now.Add(15 * time.Minute) // the start of the next window: the last one still counts in full
+	if over, _ := l.Exceeded(ctx, rule, "ann@example.coop"); !over {
+		t.Error("the limit was lifted by crossing a window boundary")
+	}
+	now = now.Add(15 * time.Minute) // a whole window later
 	if over, _ := l.Exceeded(ctx, rule, "ann@example.coop"); over {
-		t.Error("still limited in the next window")
+		t.Error("still limited a whole window later")
 	}
 	_, _ = l.Hit(ctx, rule, "ann@example.coop")
 	if err := l.Reset(ctx, rule, "ann@example.coop"); err != nil {

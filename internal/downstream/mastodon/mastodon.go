@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	gomastodon "github.com/mattn/go-mastodon"
 
@@ -76,6 +77,13 @@ func (c *Client) Ensure(ctx context.Context, p downstream.Person) (downstream.Ac
 		return downstream.Account{}, err
 	}
 	if a.State() == downstream.StatePending {
+		if !strings.EqualFold(a.Email, p.Email) {
+			// Found by username only: a stranger may have signed up on
+			// Mastodon's own form under a member's name. Approving it would
+			// hand them the member's account.
+			return downstream.Account{}, downstream.Refused(c.Name(), "approve account",
+				"a pending sign-up has this member's username but another email address; approve or reject it in Mastodon's moderation")
+		}
 		approved, err := c.api.AdminAccountApprove(ctx, gomastodon.ID(a.ID))
 		if err != nil {
 			return downstream.Account{}, classify("approve account", err)

@@ -295,3 +295,21 @@ func checkError(t *testing.T, err error, status int, permanent bool, retry time.
 		t.Errorf("message leaks a credential or an address: %q", err.Error())
 	}
 }
+
+// A stranger's pending sign-up under a member's username must not be
+// approved on the member's behalf.
+func TestEnsureDoesNotApproveAStrangersSignUpWithTheMembersUsername(t *testing.T) {
+	ctx := context.Background()
+	fake := mastodontest.NewServer(t, token)
+	c := newClient(t, fake, mastodon.Config{})
+	a := fake.AddPendingSignUp("bob", "impostor@elsewhere.example")
+
+	_, err := c.Ensure(ctx, person("bob"))
+	var de *downstream.Error
+	if !errors.As(err, &de) || !de.Permanent() {
+		t.Fatalf("Ensure = %v; want a permanent refusal", err)
+	}
+	if n := fake.Count(http.MethodPost, "/api/v1/admin/accounts/"+a.ID+"/approve"); n != 0 {
+		t.Errorf("the impostor's sign-up was approved (%d calls)", n)
+	}
+}

@@ -1,0 +1,181 @@
+package provisioning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/coopgate/coopgate/internal/audit"
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
+)
+
+// Account is a person's account on one service as coopgate last saw it.
+type Account struct {
+	Service    string
+	RemoteID   string
+	State      string // pending, active, suspended, failed or missing
+	Action     string // what coopgate last asked: ensure, suspend or reinstate
+	LastError  string // safe to show the secretary
+	LastSynced *time.Time
+	UpdatedAt  time.Time
+}
+
+// PersonAccount is an Account with whose it is, for the secretary's list.
+type PersonAccount struct {
+	Account
+	PersonID     string
+	Name         string
+	Username     string
+	Email        string
+	PersonStatus people.Status
+}
+
+// Errors Retry returns for the page to explain.
+var (
+	ErrNotEnabled     = errors.New("this service is not enabled")
+	ErrNothingToRetry = errors.New("the person is neither a member nor a former member: there is nothing to sync")
+	ErrPersonNotFound = errors.New("no such person")
+)
+
+const selectAccount = `SELECT a.service, a.remote_id, a.state, a.action, a.last_error, a.last_synced_at, a.updated_at`
+
+// Accounts lists a person's accounts, by service.
+func Accounts(ctx context.Context, db database.Querier, personID string) ([]Account, error) {
+	rows, err := db.Query(ctx, selectAccount+`
+		FROM downstream_accounts a WHERE a.person_id::text = $1 ORDER BY a.service`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("downstream: accounts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Account])
+	if err != nil {
+		return nil, fmt.Errorf("downstream: accounts: %w", err)
+	}
+	return out, nil
+}
+
+// Failed lists every account whose last sync failed, then every one that
+// waits for a sync (pending, perhaps retrying after an error), oldest first
+// within each: what the secretary may need to look at.
+func Failed(ctx context.Context, db database.Querier) ([]PersonAccount, error) {
+	rows, err := db.Query(ctx, selectAccount+`, p.id, p.name, p.username, p.email, p.status
+		FROM downstream_accounts a JOIN people p ON p.id = a.person_id
+		WHERE a.state IN ('failed', 'pending')
+		ORDER BY a.state = 'pending', a.updated_at, p.username, a.service
+		LIMIT 1000`)
+	if err != nil {
+		return nil, fmt.Errorf("downstream: failed accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []PersonAccount
+	for rows.Next() {
+		var a PersonAccount
+		if err := rows.Scan(&a.Service, &a.RemoteID, &a.State, &a.Action, &a.LastError, &a.LastSynced, &a.UpdatedAt,
+			&a.PersonID, &a.Name, &a.Username, &a.Email, &a.PersonStatus); err != nil {
+			return nil, fmt.Errorf("downstream: failed accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Retry enqueues the account's sync again, now, and records who asked. It
+// repeats what coopgate last asked of the account if that still fits the
+// person's standing, and otherwise what fits it now (ensure for a member,
+// suspend for a former member). A job for it that waits for its next
+// attempt is brought forward rather than doubled.
+func (p *Provisioner) Retry(ctx context.Context, personID, service string, actor audit.Actor) error {
+	if p.Service(service) == nil {
+		return ErrNotEnabled
+	}
+	return database.InTx(ctx, p.Pool, func(tx pgx.Tx) error {
+		person, err := personIn(ctx, tx, personID)
+		if err != nil {
+			return err
+		}
+		if person == nil {
+			return ErrPersonNotFound
+		}
+		t, err := retryTarget(ctx, tx, person, service)
+		if err != nil {
+			return err
+		}
+		if err := p.markPending(ctx, tx, t); err != nil {
+			return err
+		}
+		if err := p.insertNow(ctx, tx, t); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "downstream.retry", SubjectType: "person", SubjectID: person.ID,
+			After: map[string]any{"service": service, "action": t.Action}})
+	})
+}
+
+// insertNow enqueues t, or makes its waiting duplicate runnable at once.
+// A duplicate that is running may be the very run whose failure the
+// secretary is looking at, still finishing; River leaves running jobs
+// alone, so one more run goes in behind it (at most one a minute, so a
+// double click does not make two).
+func (p *Provisioner) insertNow(ctx context.Context, tx pgx.Tx, t Target) error {
+	res, err := p.insert(ctx, tx, t)
+	if err != nil || !res.UniqueSkippedAsDuplicate {
+		return err
+	}
+	if res.Job.State == rivertype.JobStateRunning {
+		opts := accountInsertOpts()
+		opts.UniqueOpts.ByPeriod = time.Minute
+		if _, err := p.Jobs.InsertTx(ctx, tx, t.args(), &opts); err != nil {
+			return fmt.Errorf("downstream: enqueueing %s %s again: %w", t.Action, t.Service, err)
+		}
+		return nil
+	}
+	if _, err := p.Jobs.JobRetryTx(ctx, tx, res.Job.ID); err != nil {
+		return fmt.Errorf("downstream: bringing job %d forward: %w", res.Job.ID, err)
+	}
+	return nil
+}
+
+func retryTarget(ctx context.Context, tx pgx.Tx, person *people.Person, service string) (Target, error) {
+	var last string
+	err := tx.QueryRow(ctx, `SELECT action FROM downstream_accounts WHERE person_id = $1 AND service = $2`,
+		person.ID, service).Scan(&last)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return Target{}, fmt.Errorf("downstream: retry: %w", err)
+	}
+	t := Target{PersonID: person.ID, Service: service, Action: Action(last)}
+	if t.Action == "" || !fits(t.Action, person.Status) {
+		switch person.Status {
+		case people.Admitted:
+			t.Action = ActionEnsure
+		case people.Ceased:
+			t.Action = ActionSuspend
+		default:
+			return Target{}, ErrNothingToRetry
+		}
+	}
+	if t.Action == ActionSuspend {
+		if t.Reason, err = cessationReason(ctx, tx, person.ID); err != nil {
+			return Target{}, err
+		}
+	}
+	return t, nil
+}
+
+// cessationReason is the reason the secretary gave when the membership
+// ended, from the audit log; empty if none was given.
+func cessationReason(ctx context.Context, q database.Querier, personID string) (string, error) {
+	var reason string
+	err := q.QueryRow(ctx, `SELECT coalesce(after->>'reason', '') FROM audit_events
+		WHERE action = 'person.cease' AND subject_id = $1 ORDER BY id DESC LIMIT 1`, personID).Scan(&reason)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("downstream: reason for the cessation: %w", err)
+	}
+	return reason, nil
+}

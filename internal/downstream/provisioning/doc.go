@@ -1,0 +1,16 @@
+// Package provisioning keeps members' accounts on the co-op's services
+// (Mastodon, Discourse, GitLab) in line with where they stand in coopgate,
+// as durable River jobs: an admitted person's account is ensured, a ceased
+// member's is suspended, a reinstated member's is unsuspended.
+//
+// It owns the downstream_accounts table (what coopgate last saw of each
+// account, for the secretary), the account jobs and their workers, Mastodon's
+// account.created webhook and the poll that stands in for a missed one, the
+// secretary's Retry, and the reconciliation `coopgate downstream sync` runs.
+//
+// Jobs are enqueued in the transaction of the change that causes them
+// (admission calls Admitted, Ceased and Reinstated inside its own), so they
+// exist exactly when the change does. A worker does what fits the person's
+// standing when it runs, not when it was enqueued. It renders no pages and
+// talks to the services only through downstream.Service.
+package provisioning

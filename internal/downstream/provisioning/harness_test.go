@@ -1,0 +1,280 @@
+package provisioning_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/audit"
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/downstream"
+	"github.com/coopgate/coopgate/internal/downstream/discourse"
+	"github.com/coopgate/coopgate/internal/downstream/discourse/discoursetest"
+	"github.com/coopgate/coopgate/internal/downstream/gitlab"
+	"github.com/coopgate/coopgate/internal/downstream/gitlab/gitlabtest"
+	"github.com/coopgate/coopgate/internal/downstream/mastodon"
+	"github.com/coopgate/coopgate/internal/downstream/mastodon/mastodontest"
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/jobs"
+	"github.com/coopgate/coopgate/internal/mail"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/pgtest"
+	"github.com/coopgate/coopgate/internal/seal"
+	"github.com/coopgate/coopgate/web"
+)
+
+// The credentials the fakes accept.
+const (
+	mastodonToken = "mastodon-admin-token"
+	discourseKey  = "discourse-api-key"
+	discourseUser = "system"
+	gitlabToken   = "glpat-admin"
+	webhookSecret = "webhook-secret"
+)
+
+// fastRetry retries a failed job after 100ms instead of River's attempt⁴
+// seconds, so fault tests converge in seconds.
+type fastRetry struct{}
+
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(100 * time.Millisecond)
+}
+
+// setup is what a test changes before the harness starts.
+type setup struct {
+	services      []string // which fakes are enabled; all three by default
+	mastodonToken string   // the token coopgate sends; the fake's own by default
+	discourseKey  string
+	rejectUnknown bool
+	noWorkers     bool // enqueue only: a test looks at the jobs themselves
+}
+
+// harness is coopgate's downstream machinery on a real PostgreSQL and a real
+// River client working its jobs, with the three fakes as the services.
+type harness struct {
+	pool      *pgxpool.Pool
+	prov      *provisioning.Provisioner
+	admission *admission.Service
+	jobs      *jobs.Client
+	mastodon  *mastodontest.Server
+	discourse *discoursetest.Server
+	gitlab    *gitlabtest.Server
+}
+
+func newHarness(t *testing.T, change ...func(*setup)) *harness {
+	t.Helper()
+	s := setup{services: []string{"mastodon", "discourse", "gitlab"}, mastodonToken: mastodonToken, discourseKey: discourseKey}
+	for _, c := range change {
+		c(&s)
+	}
+	h := &harness{pool: pgtest.New(t), mastodon: mastodontest.NewServer(t, mastodonToken),
+		discourse: discoursetest.NewServer(t, discourseKey, discourseUser), gitlab: gitlabtest.NewServer(t, gitlabToken)}
+	h.discourse.AddGroup("members")
+	log := testLogger()
+	h.prov = &provisioning.Provisioner{Pool: h.pool, Services: h.services(t, s), WebhookSecret: []byte(webhookSecret),
+		RetryPolicy: fastRetry{}, Log: log}
+	h.startJobs(t, s, log)
+	h.admission = &admission.Service{Pool: h.pool, Jobs: h.jobs, Box: testBox(t), Mail: testMail(t),
+		BaseURL: "http://id.example.coop", Downstream: h.prov, Now: time.Now}
+	return h
+}
+
+func (h *harness) services(t *testing.T, s setup) []downstream.Service {
+	t.Helper()
+	var out []downstream.Service
+	add := func(svc downstream.Service, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, svc)
+	}
+	if slices.Contains(s.services, "mastodon") {
+		add(mastodon.New(mastodon.Config{BaseURL: h.mastodon.URL, Token: s.mastodonToken, RejectUnknownPending: s.rejectUnknown}, nil))
+	}
+	if slices.Contains(s.services, "discourse") {
+		add(discourse.New(discourse.Config{BaseURL: h.discourse.URL, APIKey: s.discourseKey, APIUsername: discourseUser,
+			GroupMap: map[string]string{"member": "members"}}, nil))
+	}
+	if slices.Contains(s.services, "gitlab") {
+		add(gitlab.New(gitlab.Config{BaseURL: h.gitlab.URL, Token: gitlabToken}, nil))
+	}
+	return out
+}
+
+func (h *harness) startJobs(t *testing.T, s setup, log *slog.Logger) {
+	t.Helper()
+	var workers *river.Workers
+	if !s.noWorkers {
+		workers = river.NewWorkers()
+		if err := mail.AddWorkers(workers, discardMail{}, testBox(t), log); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.prov.AddWorkers(workers); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	if h.jobs, err = jobs.NewClient(h.pool, workers, log); err != nil {
+		t.Fatal(err)
+	}
+	h.prov.Jobs = h.jobs
+	if s.noWorkers {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := h.jobs.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = h.jobs.Stop(stop)
+		cancel()
+	})
+}
+
+func only(services ...string) func(*setup) { return func(s *setup) { s.services = services } }
+
+type discardMail struct{}
+
+func (discardMail) Send(context.Context, mail.Message) error { return nil }
+
+func testBox(t *testing.T) *seal.Box {
+	b, err := seal.New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func testMail(t *testing.T) *mail.Renderer {
+	r, err := mail.NewRenderer(web.Mail, mail.CoopInfo{Name: "Test Co-op", URL: "http://id.example.coop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// testLogger shows logs with -v only when COOPGATE_TEST_LOGS is set.
+func testLogger() *slog.Logger {
+	var w io.Writer = io.Discard
+	if os.Getenv("COOPGATE_TEST_LOGS") != "" {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+var secretary = audit.Actor{Label: "secretary@example.coop"}
+
+// applicant makes a person awaiting approval with a pending application,
+// as sign-up and verification leave someone whose email no rule admits.
+func (h *harness) applicant(t *testing.T, username string) (*people.Person, int64) {
+	t.Helper()
+	ctx := context.Background()
+	var p *people.Person
+	var appID int64
+	err := database.InTx(ctx, h.pool, func(tx pgx.Tx) error {
+		var err error
+		p, err = people.Create(ctx, tx, people.New{Email: username + "@example.org", Name: "Person " + username,
+			Username: username, PasswordHash: "not-a-real-hash", Status: people.AwaitingApproval, EmailVerified: true})
+		if err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO applications (person_id) VALUES ($1) RETURNING id`, p.ID).Scan(&appID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, appID
+}
+
+// member makes an admitted person, enqueueing nothing.
+func (h *harness) member(t *testing.T, username string) *people.Person {
+	t.Helper()
+	p, appID := h.applicant(t, username)
+	if _, err := h.pool.Exec(context.Background(), `UPDATE applications SET state = 'approved' WHERE id = $1;`, appID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(context.Background(), `UPDATE people SET status = 'admitted' WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	p.Status = people.Admitted
+	return p
+}
+
+// approve admits an applicant through the secretary's real action.
+func (h *harness) approve(t *testing.T, appID int64) {
+	t.Helper()
+	if err := h.admission.Approve(context.Background(), appID, secretary); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+}
+
+// account is the person's downstream_accounts row for service.
+func (h *harness) account(t *testing.T, personID, service string) provisioning.Account {
+	t.Helper()
+	accts, err := provisioning.Accounts(context.Background(), h.pool, personID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accts {
+		if a.Service == service {
+			return a
+		}
+	}
+	return provisioning.Account{}
+}
+
+// jobRow is what a test checks of a River job.
+type jobRow struct {
+	State    string
+	Attempt  int
+	Errors   int
+	Snoozes  int
+	Duration time.Duration // from creation to finalization
+}
+
+// jobsOf lists the jobs of kind, oldest first.
+func (h *harness) jobsOf(t *testing.T, kind string) []jobRow {
+	t.Helper()
+	rows, err := h.pool.Query(context.Background(), `
+		SELECT state::text, attempt, coalesce(array_length(errors, 1), 0), coalesce((metadata->>'snoozes')::int, 0),
+		       coalesce(finalized_at - created_at, interval '0')
+		FROM river_job WHERE kind = $1 ORDER BY id`, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[jobRow])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// eventually waits up to 30s for check to pass; check says what it saw.
+func eventually(t *testing.T, what string, check func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var saw string
+	for time.Now().Before(deadline) {
+		var ok bool
+		if ok, saw = check(); ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: gave up waiting; last saw %s", what, saw)
+}
+
+func describe(v any) string { return fmt.Sprintf("%+v", v) }

@@ -1,0 +1,135 @@
+package oidc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/pgtest"
+	"github.com/coopgate/coopgate/internal/seal"
+)
+
+func testProvider(t *testing.T) (*Provider, *Keyring) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(`
+issuer: http://127.0.0.1:8080
+database_url: postgres://unused
+crypto_key: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
+cookie_secret: test-cookie-secret-0123456789abcdef
+coop: {name: Test Co-op}
+smtp: {from: id@example.coop, console: true}
+clients:
+  - {id: rp, name: RP, secret: test-secret-0123456789, auth_method: client_secret_basic, redirect_uris: ['https://rp.example/cb']}
+`), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := seal.New(bytes.Repeat([]byte{1}, 32))
+	keys := NewKeyring(pgtest.New(t), box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor)
+	if err := keys.Ensure(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p, err := NewProvider(cfg, NewStorage(cfg, Deps{Keys: keys, Log: log}), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, keys
+}
+
+func get(t *testing.T, h http.Handler, method, path string, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, nil)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestDiscoveryIsOpsDocumentServedWithCacheHeaders(t *testing.T) {
+	p, _ := testProvider(t)
+	rec := get(t, p.Handler(), "GET", "/.well-known/openid-configuration", nil)
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d, content type %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	want, _ := json.Marshal(op.CreateDiscoveryConfig(op.ContextWithIssuer(context.Background(), "http://127.0.0.1:8080"), p.Provider, p.storage))
+	if got := bytes.TrimSpace(rec.Body.Bytes()); !bytes.Equal(got, want) {
+		t.Errorf("discovery differs from op's:\n got %s\nwant %s", got, want)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "public, max-age=3600" {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	etag := rec.Header().Get("ETag")
+	again := get(t, p.Handler(), "GET", "/.well-known/openid-configuration", http.Header{"If-None-Match": {etag}})
+	if etag == "" || again.Code != http.StatusNotModified || again.Body.Len() != 0 {
+		t.Errorf("with If-None-Match %s: status %d, %d bytes; want 304, none", etag, again.Code, again.Body.Len())
+	}
+	cors := get(t, p.Handler(), "GET", "/.well-known/openid-configuration", http.Header{"Origin": {"https://rp.example"}})
+	if cors.Header().Get("Access-Control-Allow-Origin") != "https://rp.example" {
+		t.Errorf("a relying party's browser may not read discovery: %v", cors.Header())
+	}
+}
+
+func TestKeySetFollowsRotation(t *testing.T) {
+	p, keys := testProvider(t)
+	kidsOf := func(rec *httptest.ResponseRecorder) []string {
+		var set struct {
+			Keys []struct {
+				Kid, Alg, Use, N string
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &set); err != nil {
+			t.Fatal(err)
+		}
+		var kids []string
+		for _, k := range set.Keys {
+			if k.Alg != "RS256" || k.Use != "sig" || k.N == "" {
+				t.Errorf("key %+v is not an RS256 signing key", k)
+			}
+			kids = append(kids, k.Kid)
+		}
+		return kids
+	}
+	first := get(t, p.Handler(), "GET", "/keys", nil)
+	if got := kidsOf(first); len(got) != 1 {
+		t.Fatalf("%d keys published; want 1", len(got))
+	}
+	if cc := first.Header().Get("Cache-Control"); !strings.HasPrefix(cc, "public, max-age=") {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	kid, _, err := keys.Rotate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := get(t, p.Handler(), "GET", "/keys", http.Header{"If-None-Match": {first.Header().Get("ETag")}})
+	if second.Code != http.StatusOK {
+		t.Fatalf("after rotation the old key set was still current (status %d)", second.Code)
+	}
+	if got := kidsOf(second); len(got) != 2 || got[0] != kid {
+		t.Errorf("after rotation published %v; want the new key %s first, then the old one", got, kid)
+	}
+}
+
+func TestDocumentsPassOtherMethodsToOp(t *testing.T) {
+	p, _ := testProvider(t)
+	if rec := get(t, p.Handler(), "GET", "/keys", nil); rec.Code != http.StatusOK {
+		t.Fatalf("GET /keys: %d", rec.Code)
+	}
+	for _, path := range []string{"/keys", "/.well-known/openid-configuration"} {
+		rec := get(t, p.Handler(), "POST", path, nil)
+		if rec.Header().Get("ETag") != "" {
+			t.Errorf("POST %s was served from the cached document", path)
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package oidc
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/pgtest"
+)
+
+// Of concurrent refreshes with one token, exactly one gets new tokens; the
+// others store nothing and are told the token was used (which revokes the
+// family, as a copied refresh token must).
+func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	var personID string
+	if err := pool.QueryRow(ctx, `INSERT INTO people (email, name, username, password_hash, status)
+		VALUES ('ann@example.coop', 'Ann', 'ann', 'x', 'admitted') RETURNING id`).Scan(&personID); err != nil {
+		t.Fatal(err)
+	}
+	s := NewStorage(&config.Config{Tokens: config.Tokens{AccessTokenLifetime: time.Hour, RefreshTokenLifetime: time.Hour}},
+		Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	code := &AuthRequest{ID: "6f1c9e4e-1111-4c3b-9a55-000000000001", ClientID: "rp", PersonID: personID,
+		Scopes: []string{"openid", "offline_access"}, AMR: []string{"pwd"}, AuthTime: time.Now()}
+	_, first, _, err := s.CreateAccessAndRefreshTokens(ctx, code, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	presented, err := s.TokenRequestByRefreshToken(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const racers = 8
+	var wg sync.WaitGroup
+	won := make(chan string, racers)
+	for range racers {
+		wg.Go(func() {
+			if _, next, _, err := s.CreateAccessAndRefreshTokens(ctx, presented, ""); err == nil {
+				won <- next
+			}
+		})
+	}
+	wg.Wait()
+	close(won)
+	if len(won) != 1 {
+		t.Fatalf("%d of %d concurrent refreshes with one token succeeded; want 1", len(won), racers)
+	}
+	// The losers revoked the family: even the winner's new token is dead.
+	if _, err := s.TokenRequestByRefreshToken(ctx, <-won); err == nil {
+		t.Error("the family survived a refresh token presented twice")
+	}
+	var access, refresh int
+	_ = pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM oidc_access_tokens), (SELECT count(*) FROM oidc_refresh_tokens)`).Scan(&access, &refresh)
+	if access != 0 || refresh != 2 {
+		t.Errorf("%d access and %d refresh tokens stored; want 0 (revoked) and 2 (the first and the winner's, revoked)", access, refresh)
+	}
+}

@@ -1,0 +1,32 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/people"
+)
+
+// DashboardPage is the secretary's start page: what is waiting, and how many
+// people stand where.
+type DashboardPage struct {
+	PendingApplications  int
+	Admitted             int
+	AwaitingVerification int // signed up, email not verified yet
+	Ceased               int
+}
+
+func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	pending, err := admission.Applications(ctx, h.Pool, "pending")
+	if err != nil {
+		return err
+	}
+	counts, err := people.CountByStatus(ctx, h.Pool)
+	if err != nil {
+		return err
+	}
+	data := DashboardPage{PendingApplications: len(pending), Admitted: counts[people.Admitted],
+		AwaitingVerification: counts[people.SignedUp], Ceased: counts[people.Ceased]}
+	return h.Render.Render(w, r, http.StatusOK, "admin/dashboard", "Admin", data)
+}

@@ -1,0 +1,94 @@
+// Package admin owns the membership secretary's pages under /admin: the
+// dashboard, the applications queue, people and their standing, the allowed
+// email domains, the member register (list, import, export), acceptance of
+// the policies and the audit log.
+//
+// Every route requires a logged-in, admitted secretary. It holds no product
+// rules: every change goes through internal/admission, or internal/register
+// with an audit event in the same transaction, and it only reads the rest.
+package admin
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// Handler serves the admin area.
+type Handler struct {
+	Pool      *pgxpool.Pool
+	Render    *page.Renderer
+	Admission *admission.Service
+	Log       *slog.Logger
+	// DownstreamAccounts lists a person's accounts on the co-op's services
+	// (Mastodon, Discourse, GitLab) for the person page; nil when no service
+	// is configured.
+	DownstreamAccounts func(ctx context.Context, personID string) ([]AccountView, error)
+}
+
+// AccountView is a person's account on one downstream service, as the
+// secretary sees it.
+type AccountView struct {
+	Service, State, RemoteID, LastError string
+	LastSynced                          *time.Time
+}
+
+// Mount adds the area's routes, each behind the secretary check.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	routes := []struct {
+		pattern string
+		fn      page.HandlerFunc
+	}{
+		{"GET /admin", h.showDashboard},
+		{"GET /admin/applications", h.showApplications},
+		{"POST /admin/applications/{id}/approve", h.approve},
+		{"POST /admin/applications/{id}/reject", h.reject},
+		{"GET /admin/people", h.showPeople},
+		{"GET /admin/people/{id}", h.showPerson},
+		{"POST /admin/people/{id}/cease", h.cease},
+		{"POST /admin/people/{id}/reinstate", h.reinstate},
+		{"GET /admin/domains", h.showDomains},
+		{"POST /admin/domains", h.addDomain},
+		{"GET /admin/domains/{domain}/remove", h.confirmRemoveDomain},
+		{"POST /admin/domains/{domain}/remove", h.removeDomain},
+		{"GET /admin/register", h.showRegister},
+		{"GET /admin/register/export.csv", h.exportRegister},
+		{"GET /admin/register/import", h.showImport},
+		{"POST /admin/register/import", h.previewImport},
+		{"POST /admin/register/import/confirm", h.confirmImport},
+		{"GET /admin/policies", h.showPolicies},
+		{"GET /admin/policies/acceptances.csv", h.exportAcceptances},
+		{"GET /admin/audit", h.showAudit},
+		// Anything else under /admin answers as the rest does, so that the
+		// area's shape is not revealed to people who may not use it.
+		{"/admin/", func(http.ResponseWriter, *http.Request) error { return page.NotFound() }},
+	}
+	for _, rt := range routes {
+		mux.Handle(rt.pattern, h.Render.Handle(secretaryOnly(rt.fn)))
+	}
+}
+
+// secretaryOnly lets through an admitted secretary; others are sent to log
+// in, or refused. A secretary whose membership ended keeps the role in the
+// database but not the pages.
+func secretaryOnly(fn page.HandlerFunc) page.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me := page.Me(r.Context())
+		if me == nil {
+			return page.Redirect(w, r, "/login")
+		}
+		if !me.IsSecretary() || me.Status != people.Admitted {
+			return page.Forbidden()
+		}
+		// These pages hold members' personal data: no cache may keep them.
+		w.Header().Set("Cache-Control", "no-store")
+		return fn(w, r)
+	}
+}

@@ -1,0 +1,113 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/audit"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/register"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// PersonPage is everything the secretary knows about one person, and what
+// they can do about their standing.
+type PersonPage struct {
+	Person          *people.Person
+	RegisterEntry   *register.Entry // nil when not linked
+	Applications    []admission.Application
+	Acceptances     []policy.Acceptance
+	PendingPolicies []policy.Policy // required, current, not accepted
+	Events          []audit.Entry
+	Accounts        Accounts
+	Notice          string
+	CeaseReason     string
+	CeaseError      string
+}
+
+// Accounts is the "Service accounts" section.
+type Accounts struct {
+	Configured bool
+	List       []AccountView
+	Failed     bool // the list could not be loaded
+}
+
+// CanCease and CanReinstate say which standing action applies.
+func (p PersonPage) CanCease() bool     { return p.Person.Status == people.Admitted }
+func (p PersonPage) CanReinstate() bool { return p.Person.Status == people.Ceased }
+
+// recentEvents is how much of a person's audit trail the page shows.
+const recentEvents = 20
+
+func (h *Handler) showPerson(w http.ResponseWriter, r *http.Request) error {
+	data, err := h.personPage(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	switch r.URL.Query().Get("done") {
+	case "ceased":
+		data.Notice = "The membership has ended. Their sessions and tokens ended with it, and they have been told by mail."
+	case "reinstated":
+		data.Notice = "The membership is reinstated, and they have been told by mail."
+	}
+	return h.renderPerson(w, r, http.StatusOK, data)
+}
+
+func (h *Handler) renderPerson(w http.ResponseWriter, r *http.Request, status int, data *PersonPage) error {
+	return h.Render.Render(w, r, status, "admin/person", data.Person.Name, data)
+}
+
+// personPage gathers the page's facts; page.NotFound for an unknown id.
+func (h *Handler) personPage(ctx context.Context, id string) (*PersonPage, error) {
+	p, err := people.ByID(ctx, h.Pool, id)
+	if errors.Is(err, people.ErrNotFound) {
+		return nil, page.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	data := &PersonPage{Person: p}
+	if err := h.personHistory(ctx, data); err != nil {
+		return nil, err
+	}
+	if p.RegisterEntryID != nil {
+		if data.RegisterEntry, err = register.Get(ctx, h.Pool, *p.RegisterEntryID); err != nil && !errors.Is(err, register.ErrNotFound) {
+			return nil, err
+		}
+	}
+	data.Accounts = h.accounts(ctx, p.ID)
+	return data, nil
+}
+
+func (h *Handler) personHistory(ctx context.Context, data *PersonPage) (err error) {
+	id := data.Person.ID
+	if data.Applications, err = admission.ApplicationsOf(ctx, h.Pool, id); err != nil {
+		return err
+	}
+	if data.Acceptances, err = policy.Accepted(ctx, h.Pool, id); err != nil {
+		return err
+	}
+	if data.PendingPolicies, err = policy.Pending(ctx, h.Pool, id); err != nil {
+		return err
+	}
+	data.Events, err = audit.List(ctx, h.Pool, audit.Filter{SubjectID: id, Limit: recentEvents})
+	return err
+}
+
+// accounts asks the downstream services' function, if any. A failure there
+// leaves the rest of the page useful: it is logged and the section says so.
+func (h *Handler) accounts(ctx context.Context, personID string) Accounts {
+	if h.DownstreamAccounts == nil {
+		return Accounts{}
+	}
+	list, err := h.DownstreamAccounts(ctx, personID)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "admin: listing service accounts", "person", personID, "err", err,
+			"request_id", page.RequestID(ctx))
+		return Accounts{Configured: true, Failed: true}
+	}
+	return Accounts{Configured: true, List: list}
+}

@@ -1,0 +1,43 @@
+// Package downstreamadmin is the secretary's page of members' accounts on
+// the co-op's services that failed to sync or wait for one, with a Retry
+// button for each. The syncing itself is internal/downstream/provisioning's.
+package downstreamadmin
+
+import (
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// Handler serves the area.
+type Handler struct {
+	Pool         *pgxpool.Pool
+	Render       *page.Renderer
+	Provisioning *provisioning.Provisioner
+}
+
+// Mount adds the area's routes, each for secretaries only.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /admin/downstream", h.Render.Handle(secretaryOnly(h.showList)))
+	mux.Handle("POST /admin/downstream/retry", h.Render.Handle(secretaryOnly(h.retry)))
+}
+
+// secretaryOnly lets an admitted secretary through, sends anyone not
+// logged in to log in, and refuses everyone else, as the admin area does.
+func secretaryOnly(fn page.HandlerFunc) page.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me := page.Me(r.Context())
+		if me == nil {
+			return page.Redirect(w, r, "/login")
+		}
+		if !me.IsSecretary() || me.Status != people.Admitted {
+			return page.Forbidden()
+		}
+		w.Header().Set("Cache-Control", "no-store") // members' personal data
+		return fn(w, r)
+	}
+}

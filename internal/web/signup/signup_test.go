@@ -1,0 +1,223 @@
+package signup_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/coopgate/coopgate/internal/apptest"
+	"github.com/coopgate/coopgate/internal/mail/mailtest"
+	"github.com/coopgate/coopgate/internal/people"
+)
+
+func TestSignUpWithAllowedDomainIsAdmitted(t *testing.T) {
+	e := start(t)
+	browser := apptest.Browser(t)
+	ann := newApplicant("ann@example.coop", "ann")
+	resp, body := e.signUp(t, browser, ann)
+	wantStatus(t, resp, body, http.StatusOK)
+	if !strings.Contains(body, "Check your email") || !strings.Contains(body, ann.Email) {
+		t.Fatalf("sign-up answered:\n%s", body)
+	}
+	if where, status := e.statusOf(t, browser); where != "" || !strings.Contains(status, `action="/verify/resend"`) {
+		t.Fatalf("after sign-up /status went to %q; want the status page of a logged-in applicant", where)
+	}
+	if p := e.person(t, ann.Email); p.Status != people.SignedUp || p.EmailVerified {
+		t.Fatalf("after sign-up: status %s, verified %v", p.Status, p.EmailVerified)
+	}
+
+	msg, link := e.link(t, ann.Email, "/verify?token=")
+	if !strings.Contains(msg.Subject, "Confirm your email address") {
+		t.Errorf("verification mail subject %q", msg.Subject)
+	}
+	// A mail scanner's GET must not spend the link.
+	apptest.Get(t, apptest.Browser(t), link)
+	resp, body = e.verify(t, browser, link)
+	if resp.StatusCode != http.StatusSeeOther || location(resp) != "/continue" {
+		t.Fatalf("verification answered %d → %q; want 303 to /continue\n%s", resp.StatusCode, location(resp), body)
+	}
+	if p := e.person(t, ann.Email); p.Status != people.Admitted || !p.EmailVerified {
+		t.Fatalf("after verification: status %s, verified %v", p.Status, p.EmailVerified)
+	}
+	resp, _ = apptest.Follow(t, browser, e.g.URL, resp, body)
+	if resp.Request.URL.Path != "/account" {
+		t.Errorf("/continue ended at %s; want /account (no relying party was waiting)", resp.Request.URL.Path)
+	}
+}
+
+func TestSignUpElsewhereAwaitsTheSecretary(t *testing.T) {
+	e := start(t)
+	browser := apptest.Browser(t)
+	bob := newApplicant("bob@elsewhere.org", "bob")
+	bob.Note = "I am a member of the sister co-op."
+	resp, body := e.signUp(t, browser, bob)
+	wantStatus(t, resp, body, http.StatusOK)
+	_, link := e.link(t, bob.Email, "/verify?token=")
+	resp, body = e.verify(t, browser, link)
+	if resp.StatusCode != http.StatusSeeOther || location(resp) != "/status" {
+		t.Fatalf("verification answered %d → %q; want 303 to /status\n%s", resp.StatusCode, location(resp), body)
+	}
+	if where, status := e.statusOf(t, browser); where != "" || !strings.Contains(status, "Waiting for the membership secretary") {
+		t.Errorf("status page: %q\n%s", where, status)
+	}
+	if p := e.person(t, bob.Email); p.Status != people.AwaitingApproval {
+		t.Errorf("status %s; want awaiting_approval", p.Status)
+	}
+	sec := e.mail.WaitFor(t, "secretary@example.coop", mailWait)
+	if !strings.Contains(sec.Text, bob.Email) || !strings.Contains(sec.Text, bob.Note) || !strings.Contains(sec.Text, "/admin/applications") {
+		t.Errorf("secretary's mail lacks the applicant, their note or the link:\n%s", sec.Text)
+	}
+}
+
+func TestSignUpFormErrorsKeepWhatWasTyped(t *testing.T) {
+	e := start(t)
+	browser := apptest.Browser(t)
+	resp, body := apptest.Get(t, browser, e.g.URL+"/signup")
+	fields := url.Values{"name": {"Ann <Example>"}, "email": {"ann-at-example.coop"}, "username": {"Ann Smith!"},
+		"password": {"tiny-pw"}, "membership_number": {"M-42"}, "note": {strings.Repeat("x", 501)}}
+	resp, body = apptest.Submit(t, browser, e.g.URL+"/signup", body, "/signup", fields)
+	wantStatus(t, resp, body, http.StatusUnprocessableEntity)
+	for _, kept := range []string{`value="Ann &lt;Example&gt;"`, `value="ann-at-example.coop"`, `value="ann smith!"`, `value="M-42"`} {
+		if !strings.Contains(body, kept) {
+			t.Errorf("the form lost what was typed: no %s", kept)
+		}
+	}
+	if strings.Contains(body, "tiny-pw") {
+		t.Error("the page sent the password back")
+	}
+	wrong := []string{"email", "username", "password", "note"}
+	for _, f := range []string{"free-speech", "no-hate-speech"} {
+		wrong = append(wrong, "accept-"+f)
+	}
+	for _, f := range wrong {
+		if !strings.Contains(body, `id="`+f+`-error"`) {
+			t.Errorf("no message beside %s", f)
+		}
+		if !fieldMarkedInvalid(body, f) {
+			t.Errorf("%s is not marked aria-invalid and described by its message", f)
+		}
+	}
+	for _, f := range []string{"name", "membership_number"} {
+		if strings.Contains(body, `id="`+f+`-error"`) {
+			t.Errorf("%s was right but has an error message", f)
+		}
+	}
+	if n := e.count(t, `SELECT count(*) FROM people`); n != 0 {
+		t.Errorf("%d people created from a wrong form", n)
+	}
+}
+
+// fieldMarkedInvalid finds the input with id f and checks its attributes.
+func fieldMarkedInvalid(body, id string) bool {
+	i := strings.Index(body, `id="`+id+`"`)
+	if i < 0 {
+		return false
+	}
+	end := strings.IndexByte(body[i:], '>')
+	tag := body[i : i+end]
+	return strings.Contains(tag, `aria-invalid="true"`) && strings.Contains(tag, id+`-error`)
+}
+
+func TestTakenUsernameIsAFieldError(t *testing.T) {
+	e := start(t)
+	e.g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
+	for _, email := range []string{"other@example.coop", "ann@example.coop"} {
+		t.Run(email, func(t *testing.T) {
+			a := newApplicant(email, "Ann")
+			resp, body := e.signUp(t, apptest.Browser(t), a)
+			wantStatus(t, resp, body, http.StatusUnprocessableEntity)
+			if !strings.Contains(body, `id="username-error"`) || !strings.Contains(body, "already has this username") {
+				t.Errorf("no username message:\n%s", body)
+			}
+			if !strings.Contains(body, `value="`+email+`"`) {
+				t.Error("the email typed was lost")
+			}
+		})
+	}
+	if n := e.count(t, `SELECT count(*) FROM people`); n != 1 {
+		t.Errorf("%d people; want only ann", n)
+	}
+}
+
+func TestRegisteredEmailGetsTheSameAnswer(t *testing.T) {
+	e := start(t)
+	owner := e.g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
+
+	fresh := apptest.Browser(t)
+	respNew, bodyNew := e.signUp(t, fresh, newApplicant("zoe@example.coop", "zoe"))
+	intruder := apptest.Browser(t)
+	respOld, bodyOld := e.signUp(t, intruder, newApplicant(owner.Email, "annagain"))
+
+	if respNew.StatusCode != respOld.StatusCode {
+		t.Errorf("status %d for a new address, %d for a registered one", respNew.StatusCode, respOld.StatusCode)
+	}
+	if a, b := strings.ReplaceAll(bodyNew, "zoe@example.coop", "ADDRESS"), strings.ReplaceAll(bodyOld, owner.Email, "ADDRESS"); a != b {
+		t.Errorf("the pages differ:\n--- new address\n%s\n--- registered address\n%s", a, b)
+	}
+	if len(respNew.Header.Values("Set-Cookie")) == 0 || len(respOld.Header.Values("Set-Cookie")) == 0 {
+		t.Error("one answer set a cookie and the other did not")
+	}
+	msg := e.mail.WaitFor(t, owner.Email, mailWait)
+	if !strings.Contains(msg.Text, "You already have an account") || mailtest.FindLink(msg.Text, e.g.URL+"/password/forgot") == "" {
+		t.Errorf("the owner's mail does not say so or lacks the reset link:\n%s", msg.Text)
+	}
+	if where, _ := e.statusOf(t, intruder); where != "/login" {
+		t.Errorf("the intruder's browser is logged in (/status went to %q)", where)
+	}
+	if p := e.person(t, owner.Email); p.ID != owner.ID || p.Username != "ann" || p.Status != people.Admitted {
+		t.Errorf("the owner's account changed: %+v", p)
+	}
+	if n := e.count(t, `SELECT count(*) FROM people WHERE username = 'annagain'`); n != 0 {
+		t.Error("a second account was made for a registered address")
+	}
+}
+
+func TestHoneypotAnswersLikeSuccessAndMakesNothing(t *testing.T) {
+	e := start(t)
+	bot := newApplicant("bot@example.coop", "bot")
+	respBot, bodyBot := e.signUpAt(t, apptest.Browser(t), e.g.URL+"/signup", bot, url.Values{"website": {"http://spam.example/"}})
+	wantStatus(t, respBot, bodyBot, http.StatusOK)
+	if n := e.count(t, `SELECT count(*) FROM people`); n != 0 {
+		t.Fatalf("the bot made %d people", n)
+	}
+	if n := e.mailJobs(t); n != 0 {
+		t.Fatalf("the bot caused %d mails", n)
+	}
+	respHuman, bodyHuman := e.signUp(t, apptest.Browser(t), newApplicant("ann@example.coop", "ann"))
+	if respHuman.StatusCode != respBot.StatusCode ||
+		strings.ReplaceAll(bodyHuman, "ann@example.coop", "X") != strings.ReplaceAll(bodyBot, bot.Email, "X") {
+		t.Errorf("the bot's answer differs from a person's:\n%s\n---\n%s", bodyBot, bodyHuman)
+	}
+	if n := e.mailJobs(t); n != 1 {
+		t.Errorf("%d mails after one real sign-up", n)
+	}
+}
+
+func TestSignUpRateLimits(t *testing.T) {
+	e := start(t)
+	same := "cap@elsewhere.org"
+	for i, u := range []string{"cap1", "cap2", "cap3"} {
+		resp, _ := e.signUp(t, apptest.Browser(t), newApplicant(same, u))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("sign-up %d for one address answered %d", i+1, resp.StatusCode)
+		}
+	}
+	resp, body := e.signUp(t, apptest.Browser(t), newApplicant(same, "cap4"))
+	wantStatus(t, resp, body, http.StatusTooManyRequests)
+	if !strings.Contains(body, "Too many sign-ups") {
+		t.Errorf("429 page without a clear message:\n%s", body)
+	}
+	// Three from this network so far; seven more fill its hour.
+	for i := 0; i < 7; i++ {
+		a := newApplicant("n"+string(rune('a'+i))+"@elsewhere.org", "net"+string(rune('a'+i)))
+		if resp, body := e.signUp(t, apptest.Browser(t), a); resp.StatusCode != http.StatusOK {
+			t.Fatalf("sign-up %d from the network answered %d\n%s", i+4, resp.StatusCode, body)
+		}
+	}
+	resp, body = e.signUp(t, apptest.Browser(t), newApplicant("last@elsewhere.org", "last"))
+	wantStatus(t, resp, body, http.StatusTooManyRequests)
+	if n := e.count(t, `SELECT count(*) FROM people WHERE username IN ('cap4', 'last')`); n != 0 {
+		t.Error("a refused sign-up made an account")
+	}
+}

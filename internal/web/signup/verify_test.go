@@ -1,0 +1,162 @@
+package signup_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/coopgate/coopgate/internal/apptest"
+	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/people"
+)
+
+func TestVerificationLinkWorksOnce(t *testing.T) {
+	e := start(t)
+	browser := apptest.Browser(t)
+	ann := newApplicant("ann@example.coop", "ann")
+	e.signUp(t, browser, ann)
+	_, link := e.link(t, ann.Email, "/verify?token=")
+	resp, page := apptest.Get(t, browser, link)
+	wantStatus(t, resp, page, http.StatusOK)
+	resp, body := apptest.Submit(t, browser, link, page, "/verify", nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first use answered %d\n%s", resp.StatusCode, body)
+	}
+
+	resp, body = apptest.Submit(t, browser, link, page, "/verify", nil)
+	wantStatus(t, resp, body, http.StatusGone)
+	if !strings.Contains(body, "This link no longer works") {
+		t.Errorf("second use: no explanation\n%s", body)
+	}
+	resp, body = apptest.Get(t, apptest.Browser(t), link)
+	wantStatus(t, resp, body, http.StatusGone)
+	if main := mainOf(body); !strings.Contains(main, `href="/signup"`) || !strings.Contains(main, `href="/login"`) {
+		t.Errorf("a stranger's 410 page offers neither sign-up nor log-in:\n%s", body)
+	}
+	resp, body = apptest.Get(t, browser, e.g.URL+"/verify?token=made-up")
+	wantStatus(t, resp, body, http.StatusGone)
+}
+
+func TestResendReplacesTheLink(t *testing.T) {
+	e := start(t)
+	browser := apptest.Browser(t)
+	ann := newApplicant("ann@example.coop", "ann")
+	e.signUp(t, browser, ann)
+	_, first := e.link(t, ann.Email, "/verify?token=")
+
+	for i := 1; i <= 3; i++ {
+		_, status := e.statusOf(t, browser)
+		resp, body := apptest.Submit(t, browser, e.g.URL+"/status", status, "/verify/resend", nil)
+		wantStatus(t, resp, body, http.StatusOK)
+		if !strings.Contains(body, "We sent you a new link") {
+			t.Fatalf("resend %d answered:\n%s", i, body)
+		}
+	}
+	_, status := e.statusOf(t, browser)
+	resp, body := apptest.Submit(t, browser, e.g.URL+"/status", status, "/verify/resend", nil)
+	wantStatus(t, resp, body, http.StatusTooManyRequests)
+
+	// The stale link now offers a new one to its logged-in owner.
+	resp, body = apptest.Get(t, browser, first)
+	wantStatus(t, resp, body, http.StatusGone)
+	if !strings.Contains(body, `action="/verify/resend"`) {
+		t.Errorf("the 410 page offers no new link to a logged-in applicant:\n%s", body)
+	}
+	// Mail is delivered in no particular order: of the three resent links,
+	// exactly one (the newest) still works.
+	var working []string
+	for i := 0; i < 3; i++ {
+		_, link := e.link(t, ann.Email, "/verify?token=")
+		if resp, _ := apptest.Get(t, browser, link); resp.StatusCode == http.StatusOK {
+			working = append(working, link)
+		}
+	}
+	if len(working) != 1 {
+		t.Fatalf("%d of the resent links work; want exactly the newest", len(working))
+	}
+	resp, body = e.verify(t, browser, working[0])
+	if resp.StatusCode != http.StatusSeeOther || location(resp) != "/continue" {
+		t.Fatalf("the newest link answered %d → %q", resp.StatusCode, location(resp))
+	}
+}
+
+func TestVerifyInAnotherBrowser(t *testing.T) {
+	e := start(t)
+	for _, tt := range []struct {
+		email, want string
+	}{
+		{"ann@example.coop", "You are now a member"},
+		{"bob@elsewhere.org", "the membership secretary will look at your application"},
+	} {
+		t.Run(tt.email, func(t *testing.T) {
+			e.signUp(t, apptest.Browser(t), newApplicant(tt.email, strings.Split(tt.email, "@")[0]))
+			_, link := e.link(t, tt.email, "/verify?token=")
+			resp, body := e.verify(t, apptest.Browser(t), link)
+			wantStatus(t, resp, body, http.StatusOK)
+			if main := mainOf(body); !strings.Contains(main, tt.want) || !strings.Contains(main, `href="/login">Log in`) {
+				t.Errorf("the page does not say %q with a way to log in:\n%s", tt.want, body)
+			}
+		})
+	}
+}
+
+// TestDomainTricksAreNotAdmitted drives the real sign-up and verification:
+// only an address whose domain is exactly an allowed one is admitted.
+func TestDomainTricksAreNotAdmitted(t *testing.T) {
+	e := start(t)
+	tests := []struct {
+		email string
+		want  people.Status
+	}{
+		{"ann@evil-example.coop", people.AwaitingApproval},
+		{"bob@example.coop.evil.com", people.AwaitingApproval},
+		{"cat@sub.example.coop", people.AwaitingApproval},
+		{"dan@examplexcoop.org", people.AwaitingApproval},
+		{"Eve@EXAMPLE.coop", people.Admitted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.email, func(t *testing.T) {
+			browser := apptest.Browser(t)
+			username := strings.ToLower(strings.Split(tt.email, "@")[0])
+			e.signUp(t, browser, newApplicant(tt.email, username))
+			email := strings.ToLower(tt.email)
+			_, link := e.link(t, email, "/verify?token=")
+			resp, _ := e.verify(t, browser, link)
+			if p := e.person(t, email); p.Status != tt.want {
+				t.Errorf("status %s; want %s", p.Status, tt.want)
+			}
+			wantLoc := map[people.Status]string{people.Admitted: "/continue", people.AwaitingApproval: "/status"}[tt.want]
+			if location(resp) != wantLoc {
+				t.Errorf("verification went to %q; want %q", location(resp), wantLoc)
+			}
+		})
+	}
+}
+
+func TestDevMailPage(t *testing.T) {
+	t.Run("not in production", func(t *testing.T) {
+		e := start(t)
+		resp, body := apptest.Get(t, apptest.Browser(t), e.g.URL+"/dev/mail")
+		wantStatus(t, resp, body, http.StatusNotFound)
+	})
+	t.Run("in development", func(t *testing.T) {
+		// The console sender keeps what it prints; coopgate dev uses it.
+		g := apptest.Start(t, func(c *config.Config) { c.Dev = true })
+		e := &env{g: g}
+		a := newApplicant("ann@example.coop", "ann")
+		a.Name = "Ann <b>Bold</b>"
+		e.signUp(t, apptest.Browser(t), a)
+		var body string
+		waitFor(t, func() bool {
+			var resp *http.Response
+			resp, body = apptest.Get(t, apptest.Browser(t), g.URL+"/dev/mail")
+			return resp.StatusCode == http.StatusOK && strings.Contains(body, "Confirm your email address for Test Co-op")
+		})
+		if !strings.Contains(body, g.URL+"/verify?token=") || !strings.Contains(body, "ann@example.coop") {
+			t.Errorf("the dev mail page lacks the link or the recipient:\n%s", body)
+		}
+		if strings.Contains(body, "<b>Bold</b>") || !strings.Contains(body, "&lt;b&gt;Bold&lt;/b&gt;") {
+			t.Errorf("the mail's text is not escaped:\n%s", body)
+		}
+	})
+}
