@@ -1,6 +1,9 @@
 package downstream
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -46,4 +49,33 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
+}
+
+// CallJSON sends body (if any) as JSON to u with the service's auth headers
+// and decodes the answer into out (if any), classifying failures as *Error.
+func CallJSON(ctx context.Context, hc *http.Client, service, op, method string, u *url.URL, auth http.Header, body, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("%s: %s: %w", service, op, err)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(payload))
+	if err != nil {
+		return NetworkError(service, op, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+	for k, v := range auth {
+		req.Header[k] = v
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return NetworkError(service, op, err)
+	}
+	return ReadJSON(service, op, resp, out)
 }

@@ -48,6 +48,7 @@ type Client struct {
 	cfg  Config
 	base *url.URL
 	http *http.Client
+	auth http.Header // Api-Key and Api-Username on every call
 	now  func() time.Time
 }
 
@@ -62,7 +63,8 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	if cfg.APIKey == "" || cfg.APIUsername == "" {
 		return nil, errors.New("discourse: api_key and api_username are required")
 	}
-	return &Client{cfg: cfg, base: base, http: downstream.HTTPClient(hc), now: time.Now}, nil
+	auth := http.Header{"Api-Key": {cfg.APIKey}, "Api-Username": {cfg.APIUsername}}
+	return &Client{cfg: cfg, base: base, http: downstream.HTTPClient(hc), auth: auth, now: time.Now}, nil
 }
 
 // Name is "discourse".

@@ -1,12 +1,10 @@
 package discourse
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -213,29 +211,7 @@ func (c *Client) path(segments ...string) *url.URL { return c.base.JoinPath(segm
 // call sends one API request with a JSON body (if any) and decodes the JSON
 // answer into out (if any).
 func (c *Client) call(ctx context.Context, op, method string, u *url.URL, body, out any) error {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return fmt.Errorf("discourse: %s: %w", op, err)
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(payload))
-	if err != nil {
-		return downstream.NetworkError(name, op, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", downstream.UserAgent)
-	req.Header.Set("Api-Key", c.cfg.APIKey)
-	req.Header.Set("Api-Username", c.cfg.APIUsername)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return downstream.NetworkError(name, op, err)
-	}
-	return downstream.ReadJSON(name, op, resp, out)
+	return downstream.CallJSON(ctx, c.http, name, op, method, u, c.auth, body, out)
 }
 
 func hasStatus(err error, status int) bool {

@@ -34,6 +34,7 @@ type Client struct {
 	cfg  Config
 	api  *url.URL // base_url + /api/v4
 	http *http.Client
+	auth http.Header // PRIVATE-TOKEN on every call
 }
 
 var _ downstream.Service = (*Client)(nil)
@@ -50,7 +51,8 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	if cfg.Provider == "" {
 		cfg.Provider = DefaultProvider
 	}
-	return &Client{cfg: cfg, api: base.JoinPath("api", "v4"), http: downstream.HTTPClient(hc)}, nil
+	return &Client{cfg: cfg, api: base.JoinPath("api", "v4"), http: downstream.HTTPClient(hc),
+		auth: http.Header{"Private-Token": {cfg.Token}}}, nil
 }
 
 // Name is "gitlab".

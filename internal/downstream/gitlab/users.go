@@ -1,12 +1,9 @@
 package gitlab
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -151,26 +148,5 @@ func (c *Client) userURL(id int, verb string) *url.URL {
 // call sends one API request with a JSON body (if any) and decodes the JSON
 // answer into out (if any).
 func (c *Client) call(ctx context.Context, op, method string, u *url.URL, body, out any) error {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return fmt.Errorf("gitlab: %s: %w", op, err)
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(payload))
-	if err != nil {
-		return downstream.NetworkError(name, op, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", downstream.UserAgent)
-	req.Header.Set("PRIVATE-TOKEN", c.cfg.Token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return downstream.NetworkError(name, op, err)
-	}
-	return downstream.ReadJSON(name, op, resp, out)
+	return downstream.CallJSON(ctx, c.http, name, op, method, u, c.auth, body, out)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
-	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -22,22 +21,6 @@ type Handler struct {
 
 // Mount adds the area's routes, each for secretaries only.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	mux.Handle("GET /admin/downstream", h.Render.Handle(secretaryOnly(h.showList)))
-	mux.Handle("POST /admin/downstream/retry", h.Render.Handle(secretaryOnly(h.retry)))
-}
-
-// secretaryOnly lets an admitted secretary through, sends anyone not
-// logged in to log in, and refuses everyone else, as the admin area does.
-func secretaryOnly(fn page.HandlerFunc) page.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		me := page.Me(r.Context())
-		if me == nil {
-			return page.Redirect(w, r, "/login")
-		}
-		if !me.IsSecretary() || me.Status != people.Admitted {
-			return page.Forbidden()
-		}
-		w.Header().Set("Cache-Control", "no-store") // members' personal data
-		return fn(w, r)
-	}
+	mux.Handle("GET /admin/downstream", h.Render.Handle(page.SecretaryOnly(h.showList)))
+	mux.Handle("POST /admin/downstream/retry", h.Render.Handle(page.SecretaryOnly(h.retry)))
 }
