@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/admission"
-	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -71,24 +70,6 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		{"/admin/", func(http.ResponseWriter, *http.Request) error { return page.NotFound() }},
 	}
 	for _, rt := range routes {
-		mux.Handle(rt.pattern, h.Render.Handle(secretaryOnly(rt.fn)))
-	}
-}
-
-// secretaryOnly lets through an admitted secretary; others are sent to log
-// in, or refused. A secretary whose membership ended keeps the role in the
-// database but not the pages.
-func secretaryOnly(fn page.HandlerFunc) page.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		me := page.Me(r.Context())
-		if me == nil {
-			return page.Redirect(w, r, "/login")
-		}
-		if !me.IsSecretary() || me.Status != people.Admitted {
-			return page.Forbidden()
-		}
-		// These pages hold members' personal data: no cache may keep them.
-		w.Header().Set("Cache-Control", "no-store")
-		return fn(w, r)
+		mux.Handle(rt.pattern, h.Render.Handle(page.SecretaryOnly(rt.fn)))
 	}
 }
