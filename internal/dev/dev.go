@@ -45,7 +45,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	cluster, err := pgcluster.Start(ctx, filepath.Join(dir, "pg"), pgcluster.Options{Durable: true})
+	pgDir, note, err := pgcluster.ReachableDir(filepath.Join(dir, "pg"))
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintf(o.Out, "coopgate dev: %s\n", note)
+	}
+	cluster, err := pgcluster.Start(ctx, pgDir, pgcluster.Options{Durable: true})
 	if err != nil {
 		return err
 	}

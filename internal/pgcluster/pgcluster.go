@@ -8,6 +8,8 @@ package pgcluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -280,4 +282,26 @@ func (c *Cluster) Stop() {
 	case <-time.After(30 * time.Second):
 		_ = c.cmd.Process.Kill()
 	}
+}
+
+// ReachableDir returns dir if the server's OS user can reach it, or else a
+// stable stand-in under /var/tmp named for dir, so a checkout under a
+// private home folder (root's is 0700) still gets a cluster that survives
+// restarts. note says why when the stand-in is used.
+func ReachableDir(dir string) (path, note string, err error) {
+	cred, err := serverCredential()
+	if err != nil || cred == nil {
+		return dir, "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", "", fmt.Errorf("pgcluster: %w", err)
+	}
+	probe := exec.Command("/bin/sh", "-c", `cd "$1"`, "sh", filepath.Dir(dir))
+	probe.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if probe.Run() == nil {
+		return dir, "", nil
+	}
+	sum := sha256.Sum256([]byte(dir))
+	alt := filepath.Join("/var/tmp", "coopgate-pg-"+hex.EncodeToString(sum[:6]))
+	return alt, fmt.Sprintf("the postgres user cannot reach %s, so the database lives in %s", dir, alt), nil
 }
