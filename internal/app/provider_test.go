@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/coopgate/coopgate/internal/apptest"
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/people"
 )
@@ -329,4 +330,20 @@ func TestLogoutWithExpiredIDTokenHint(t *testing.T) {
 	if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), apptest.LogoutURI) || loc.Query().Get("state") != "xyz" {
 		t.Fatalf("end_session with an expired hint: %d %v", resp.StatusCode, loc)
 	}
+}
+
+// TestCodeIssuedBeforeCessationCannotBeExchanged: ending a membership ends
+// codes not yet exchanged as well as tokens.
+func TestCodeIssuedBeforeCessationCannotBeExchanged(t *testing.T) {
+	ctx := context.Background()
+	g := apptest.Start(t)
+	r := newRP(t, g)
+	ann := admitted(t, g, "ann@example.coop", "ann")
+	f := newFlow()
+	code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+	if err := g.App.Admission.Cease(ctx, ann.ID, "resigned", audit.System); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+	wantOAuthError(t, err, "invalid_grant")
 }

@@ -275,5 +275,9 @@ func RevokePerson(ctx context.Context, tx pgx.Tx, personID string) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM oidc_access_tokens WHERE person_id = $1`, personID); err != nil {
 		return fmt.Errorf("revoking access tokens: %w", err)
 	}
+	// A code issued a moment ago must not be exchanged afterwards either.
+	if _, err := tx.Exec(ctx, `UPDATE oidc_auth_requests SET expires_at = now() WHERE person_id = $1 AND expires_at > now()`, personID); err != nil {
+		return fmt.Errorf("expiring auth requests: %w", err)
+	}
 	return nil
 }
