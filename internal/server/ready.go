@@ -10,23 +10,26 @@ import (
 	"github.com/coopgate/coopgate/internal/database"
 )
 
-// migrationsCurrent caches a positive answer: once current, a replica's
-// schema only falls behind when a newer replica migrates, which the next
-// check after the cache expires sees.
-var migrationsCache struct {
-	sync.Mutex
+// schemaCheck remembers a positive answer for a while: readiness probes come
+// every few seconds, and a replica's schema only falls behind when a newer
+// release migrates, which the next check after okFor sees.
+type schemaCheck struct {
+	pool  *pgxpool.Pool
+	okFor time.Duration
+
+	mu      sync.Mutex
 	okUntil time.Time
 }
 
-func migrationsCurrent(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
-	migrationsCache.Lock()
-	defer migrationsCache.Unlock()
-	if time.Now().Before(migrationsCache.okUntil) {
+func (c *schemaCheck) current(ctx context.Context) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Now().Before(c.okUntil) {
 		return true, nil
 	}
-	ok, err := database.MigrationsCurrent(ctx, pool)
+	ok, err := database.MigrationsCurrent(ctx, c.pool)
 	if ok && err == nil {
-		migrationsCache.okUntil = time.Now().Add(30 * time.Second)
+		c.okUntil = time.Now().Add(c.okFor)
 	}
 	return ok, err
 }

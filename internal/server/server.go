@@ -211,6 +211,7 @@ func healthz() http.Handler {
 
 // readyz is ready when the database answers and its schema is current.
 func readyz(pool *pgxpool.Pool) http.Handler {
+	schema := &schemaCheck{pool: pool, okFor: 30 * time.Second}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -219,7 +220,7 @@ func readyz(pool *pgxpool.Pool) http.Handler {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
 		}
-		if current, err := migrationsCurrent(ctx, pool); err != nil || !current {
+		if current, err := schema.current(ctx); err != nil || !current {
 			http.Error(w, "database schema is not current: run coopgate migrate", http.StatusServiceUnavailable)
 			return
 		}
