@@ -1,7 +1,7 @@
 # coopgate. `make run` starts a demo gateway; `make test` runs every test.
 GO ?= go
 
-.PHONY: run test test-fast test-go e2e bench build lint fuzz
+.PHONY: run test test-fast test-go e2e bench bench-growth build lint fuzz
 
 run: ## a demo gateway with its own PostgreSQL and a sample relying party
 	$(GO) run ./cmd/coopgate dev
@@ -23,5 +23,9 @@ e2e: ## the browser journeys: Chromium through sign-up, approval, policies and l
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=60s ./internal/register/
 
-bench:
+bench: ## coopgate and panva's oidc-provider under the same load, 10 s per scenario (see docs/benchmarks.md); not part of test
 	$(GO) run ./cmd/coopgate-bench -target both
+
+bench-growth: ## code grant and userinfo with 1k people, then with 100k people and 1M stored tokens
+	$(GO) run ./cmd/coopgate-bench -target coopgate -scenarios userinfo,code -people 1000
+	$(GO) run ./cmd/coopgate-bench -target coopgate -scenarios userinfo,code -people 100000 -tokens 1000000

@@ -79,6 +79,9 @@ func (c *Coopgate) Start(ctx context.Context) (string, int, error) {
 	if err := c.run(ctx, c.tmp, seed[0], seed[1:]...); err != nil {
 		return "", 0, fmt.Errorf("coopgate: bench-seed: %w", err)
 	}
+	// A bulk load leaves the kernel dirty pages (fsync is off) that it would
+	// write out during the first scenarios: write them out now, untimed.
+	syncDisks()
 	// GOMAXPROCS as the runtime picks it from the pinned CPU set: one.
 	proc, err := startServer(c.tmp, nil, c.Pin, c.Log, "coopgate", bin, "serve", "--config", cfgPath)
 	if err != nil {

@@ -3,7 +3,10 @@
 // up alike in bench/peer), so that every figure is also a ratio.
 //
 // It owns the closed-loop load generator, the browser-like login driver,
-// starting and pinning the servers, and the markdown report. It sees every
-// server only through HTTP, as a relying party does: it must not import
-// coopgate's own packages, or the comparison with the peer would be unfair.
+// starting and pinning the servers, the CPU and memory accounting, and the
+// markdown report. It sees every server only through HTTP, as a relying
+// party does: it must not import coopgate's own packages, or the comparison
+// with the peer would be unfair. The one exception is setup, before any
+// clock runs: internal/pgcluster gives coopgate its private PostgreSQL;
+// coopgate itself is built, migrated and seeded through its own binary.
 package bench

@@ -101,3 +101,6 @@ func pinThreads(pid int, set *unix.CPUSet) error {
 	}
 	return nil
 }
+
+// syncDisks writes dirty pages out (sync(2)).
+func syncDisks() { unix.Sync() }

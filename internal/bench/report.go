@@ -198,7 +198,7 @@ func statCells(s *stats) string {
 	cpu := "—"
 	if u := s.cpuPerOp(); u.total > 0 {
 		cpu = fmtLatency(u.total)
-		if u.helpers > 0 {
+		if u.helpers >= time.Microsecond {
 			cpu += " (db " + fmtLatency(u.helpers) + ")"
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/coopgate/coopgate/internal/seal"
 )
 
-func testProvider(t *testing.T) (*Provider, *Keyring) {
+func testProvider(t testing.TB) (*Provider, *Keyring) {
 	t.Helper()
 	cfg, err := config.Parse([]byte(`
 issuer: http://127.0.0.1:8080
@@ -131,5 +131,29 @@ func TestDocumentsPassOtherMethodsToOp(t *testing.T) {
 		if rec.Header().Get("ETag") != "" {
 			t.Errorf("POST %s was served from the cached document", path)
 		}
+	}
+}
+
+// BenchmarkDocuments compares op's discovery and key set, made per request,
+// with the bytes made once: the handlers alone, without network or the
+// server's middleware (docs/benchmarks.md).
+func BenchmarkDocuments(b *testing.B) {
+	p, _ := testProvider(b)
+	for _, bc := range []struct {
+		name, path string
+		h          http.Handler
+	}{
+		{"discovery/op", "/.well-known/openid-configuration", p.Provider.HttpHandler()},
+		{"discovery/cached", "/.well-known/openid-configuration", p.Handler()},
+		{"keys/op", "/keys", p.Provider.HttpHandler()},
+		{"keys/cached", "/keys", p.Handler()},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", bc.path, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		})
 	}
 }

@@ -43,7 +43,11 @@ func NewProvider(cfg *config.Config, storage *Storage, log *slog.Logger) (*Provi
 		SupportedClaims:          append(slices.Clone(op.DefaultSupportedClaims), "groups", "terms"),
 	}
 	copy(opCfg.CryptoKey[:], key)
-	opts := []op.Option{op.WithCORSOptions(corsOptions(cfg)), op.WithLogger(log)}
+	crypto, err := newTokenCrypto(opCfg.CryptoKey, opCfg.CryptoKeyId)
+	if err != nil {
+		return nil, fmt.Errorf("crypto_key: %w", err)
+	}
+	opts := []op.Option{op.WithCORSOptions(corsOptions(cfg)), op.WithLogger(log), op.WithCrypto(crypto)}
 	if cfg.Dev || isLoopbackIssuer(cfg.Issuer) {
 		opts = append(opts, op.WithAllowInsecure()) // http on localhost only: config refuses it elsewhere
 	}

@@ -135,23 +135,14 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refresh string, exp time.Time, err error) {
 	accessID, exp, refresh = uuid.NewString(), s.now().Add(s.accessTTL), randomToken()
 	sum := sha256.Sum256([]byte(refresh))
+	args := []any{accessID, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp,
+		uuid.NewString(), sum[:], g.amr, g.authTime, s.now().Add(s.refreshTTL)}
+	sql := storeCodeTokens
+	if g.refreshID != "" {
+		sql, args = storeRotatedTokens, append(args, g.refreshID)
+	}
 	var stored int
-	err = s.pool.QueryRow(ctx, `
-		WITH spent AS (
-			UPDATE oidc_refresh_tokens SET rotated_at = now()
-			WHERE id = nullif($1, '')::uuid AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-			RETURNING id
-		), go_ahead AS (
-			SELECT 1 WHERE $1 = '' OR EXISTS (SELECT FROM spent)
-		), access AS (
-			INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at)
-			SELECT $2, $3, $4, $5, $6, nullif($7, '')::uuid, $8, $9 FROM go_ahead
-		)
-		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, auth_time, expires_at)
-		SELECT $10, $11, $8, $3, $4, $5, $6, $12, $13, $14 FROM go_ahead
-		RETURNING 1`,
-		g.refreshID, accessID, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp,
-		uuid.NewString(), sum[:], g.amr, g.authTime, s.now().Add(s.refreshTTL)).Scan(&stored)
+	err = s.pool.QueryRow(ctx, sql, args...).Scan(&stored)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", time.Time{}, errRefreshSpent
 	}
@@ -160,6 +151,29 @@ func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refres
 	}
 	return accessID, refresh, exp, nil
 }
+
+// The statements of storeTokenPair: $1–$8 the access token, $9–$13 the
+// refresh token (its family is the access token's), $14 the refresh token
+// being rotated. Two statements rather than one with a condition, so that
+// each keeps a plan of its own.
+const (
+	insertTokenPair = `
+		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at)
+		SELECT $1, $2, $3, $4, $5, nullif($6, '')::uuid, $7, $8 FROM go_ahead
+	), refresh AS (
+		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, auth_time, expires_at)
+		SELECT $9, $10, $7, $2, $3, $4, $5, $11, $12, $13 FROM go_ahead
+		RETURNING 1
+	)
+	SELECT 1 FROM refresh`
+	storeCodeTokens    = `WITH go_ahead AS (SELECT), access AS (` + insertTokenPair
+	storeRotatedTokens = `
+	WITH go_ahead AS (
+		UPDATE oidc_refresh_tokens SET rotated_at = now()
+		WHERE id = $14 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+		RETURNING 1
+	), access AS (` + insertTokenPair
+)
 
 // randomToken is 256 bits from the system's CSPRNG, URL-safe.
 func randomToken() string {
