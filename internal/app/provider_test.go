@@ -347,3 +347,35 @@ func TestCodeIssuedBeforeCessationCannotBeExchanged(t *testing.T) {
 	_, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
 	wantOAuthError(t, err, "invalid_grant")
 }
+
+// TestDiscoveryAdvertisesOnlyWhatIsServed: the three services read the
+// discovery document; it must not offer flows coopgate refuses.
+func TestDiscoveryAdvertisesOnlyWhatIsServed(t *testing.T) {
+	g := apptest.Start(t)
+	resp, body := apptest.Get(t, http.DefaultClient, g.URL+"/.well-known/openid-configuration")
+	var d map[string]any
+	if err := json.Unmarshal([]byte(body), &d); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("discovery: %d %v", resp.StatusCode, err)
+	}
+	if d["issuer"] != g.URL {
+		t.Errorf("issuer = %v, want exactly %s", d["issuer"], g.URL)
+	}
+	if _, ok := d["device_authorization_endpoint"]; ok {
+		t.Error("advertises a device endpoint")
+	}
+	for key, want := range map[string]string{
+		"grant_types_supported":            `["authorization_code","refresh_token"]`,
+		"response_types_supported":         `["code"]`,
+		"code_challenge_methods_supported": `["S256"]`,
+	} {
+		got, _ := json.Marshal(d[key])
+		if string(got) != want {
+			t.Errorf("%s = %s, want %s", key, got, want)
+		}
+	}
+	for _, key := range []string{"end_session_endpoint", "revocation_endpoint", "introspection_endpoint", "userinfo_endpoint", "jwks_uri"} {
+		if s, _ := d[key].(string); !strings.HasPrefix(s, g.URL+"/") {
+			t.Errorf("%s = %v", key, d[key])
+		}
+	}
+}

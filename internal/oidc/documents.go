@@ -76,7 +76,13 @@ type documents struct {
 }
 
 func newDocuments(ctx context.Context, p *op.Provider, storage *Storage, issuer string, lead time.Duration) (*documents, error) {
-	disc, err := newDocument(op.CreateDiscoveryConfig(op.ContextWithIssuer(ctx, issuer), p, storage))
+	cfg := op.CreateDiscoveryConfig(op.ContextWithIssuer(ctx, issuer), p, storage)
+	// Advertise only what coopgate serves: op lists its device endpoint and
+	// the implicit flow whether or not a provider offers them.
+	cfg.DeviceAuthorizationEndpoint = ""
+	cfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	cfg.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	disc, err := newDocument(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("discovery document: %w", err)
 	}
