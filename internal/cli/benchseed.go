@@ -44,11 +44,7 @@ func runBenchSeed(e env, args []string) error {
 	if *n < 1 || *n > 10_000_000 || *tokens < 0 || *tokens > 100_000_000 {
 		return fmt.Errorf("%w: --people within [1, 10M], --tokens within [0, 100M]", errUsage)
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	pool, err := database.Open(e.ctx, cfg.DatabaseURL)
+	cfg, pool, err := openDatabase(e, *path)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // env is what a command runs with.
@@ -123,4 +125,18 @@ func runCheckConfig(e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", *path)
 	return nil
+}
+
+// openDatabase loads the configuration and connects to its database, for
+// the commands that work on the database directly. The caller closes the pool.
+func openDatabase(e env, path string) (*config.Config, *pgxpool.Pool, error) {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := database.Open(e.ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, pool, nil
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/coopgate/coopgate/internal/app"
-	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/jobs"
@@ -29,11 +28,7 @@ func runDownstream(e env, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	pool, err := database.Open(e.ctx, cfg.DatabaseURL)
+	cfg, pool, err := openDatabase(e, *path)
 	if err != nil {
 		return err
 	}

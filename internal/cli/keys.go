@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/coopgate/coopgate/internal/audit"
-	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/seal"
 )
@@ -19,20 +18,16 @@ func runKeys(e env, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	cfg, pool, err := openDatabase(e, *path)
 	if err != nil {
 		return err
 	}
+	defer pool.Close()
 	key, _ := base64.StdEncoding.DecodeString(cfg.CryptoKey)
 	box, err := seal.New(key)
 	if err != nil {
 		return err
 	}
-	pool, err := database.Open(e.ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
 	ring := oidc.NewKeyring(pool, box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor)
 	kid, from, err := ring.Rotate(e.ctx)
 	if err != nil {

@@ -38,11 +38,7 @@ func runMembers(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	pool, err := database.Open(e.ctx, cfg.DatabaseURL)
+	_, pool, err := openDatabase(e, *path)
 	if err != nil {
 		return err
 	}

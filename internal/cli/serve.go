@@ -29,16 +29,12 @@ func runMigrate(e env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	log := app.NewLogger(cfg.Log)
-	pool, err := database.Open(e.ctx, cfg.DatabaseURL)
+	cfg, pool, err := openDatabase(e, *path)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	log := app.NewLogger(cfg.Log)
 	if err := database.Migrate(e.ctx, pool, log); err != nil {
 		return err
 	}
