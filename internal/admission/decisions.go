@@ -58,17 +58,13 @@ func (s *Service) approve(ctx context.Context, applicationID int64, actor audit.
 		if err != nil {
 			return err
 		}
-		p, err := people.ByIDForUpdate(ctx, tx, personID)
+		p, err := move(ctx, tx, personID, people.AwaitingApproval, people.Admitted)
 		if err != nil {
 			return err
 		}
 		if err := decideApplication(ctx, tx, applicationID, "approved", "", actor); err != nil {
 			return err
 		}
-		if err := people.SetStatus(ctx, tx, p.ID, people.Admitted); err != nil {
-			return err
-		}
-		p.Status = people.Admitted
 		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "application.approve", SubjectType: "person", SubjectID: p.ID,
 			Before: map[string]any{"status": people.AwaitingApproval}, After: map[string]any{"status": people.Admitted, "application": applicationID}}); err != nil {
 			return err
@@ -91,14 +87,11 @@ func (s *Service) Reject(ctx context.Context, applicationID int64, reason string
 		if err != nil {
 			return err
 		}
-		p, err := people.ByIDForUpdate(ctx, tx, personID)
+		p, err := move(ctx, tx, personID, people.AwaitingApproval, people.Rejected)
 		if err != nil {
 			return err
 		}
 		if err := decideApplication(ctx, tx, applicationID, "rejected", reason, actor); err != nil {
-			return err
-		}
-		if err := people.SetStatus(ctx, tx, p.ID, people.Rejected); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "application.reject", SubjectType: "person", SubjectID: p.ID,
@@ -114,14 +107,8 @@ func (s *Service) Reject(ctx context.Context, applicationID int64, reason string
 func (s *Service) Cease(ctx context.Context, personID, reason string, actor audit.Actor) error {
 	reason = strings.TrimSpace(reason)
 	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := people.ByIDForUpdate(ctx, tx, personID)
+		p, err := move(ctx, tx, personID, people.Admitted, people.Ceased)
 		if err != nil {
-			return err
-		}
-		if p.Status != people.Admitted {
-			return ErrWrongStatus
-		}
-		if err := people.SetStatus(ctx, tx, p.ID, people.Ceased); err != nil {
 			return err
 		}
 		if err := session.EndAllFor(ctx, tx, p.ID); err != nil {
@@ -147,17 +134,10 @@ func (s *Service) Cease(ctx context.Context, personID, reason string, actor audi
 // Reinstate admits a former member again.
 func (s *Service) Reinstate(ctx context.Context, personID string, actor audit.Actor) error {
 	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := people.ByIDForUpdate(ctx, tx, personID)
+		p, err := move(ctx, tx, personID, people.Ceased, people.Admitted)
 		if err != nil {
 			return err
 		}
-		if p.Status != people.Ceased {
-			return ErrWrongStatus
-		}
-		if err := people.SetStatus(ctx, tx, p.ID, people.Admitted); err != nil {
-			return err
-		}
-		p.Status = people.Admitted
 		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "person.reinstate", SubjectType: "person", SubjectID: p.ID,
 			Before: map[string]any{"status": people.Ceased}, After: map[string]any{"status": people.Admitted}}); err != nil {
 			return err
@@ -170,4 +150,21 @@ func (s *Service) Reinstate(ctx context.Context, personID string, actor audit.Ac
 		}
 		return s.Downstream.Reinstated(ctx, tx, p)
 	})
+}
+
+// move locks a person, checks they are in status from and moves them to to:
+// the shared first step of every decision, so two decisions cannot interleave.
+func move(ctx context.Context, tx pgx.Tx, personID string, from, to people.Status) (*people.Person, error) {
+	p, err := people.ByIDForUpdate(ctx, tx, personID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != from {
+		return nil, ErrWrongStatus
+	}
+	if err := people.SetStatus(ctx, tx, p.ID, to); err != nil {
+		return nil, err
+	}
+	p.Status = to
+	return p, nil
 }
