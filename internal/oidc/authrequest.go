@@ -83,17 +83,18 @@ var ErrNotFound = errors.New("auth request not found or expired")
 // before the login a relying party started completes.
 const authRequestTTL = time.Hour
 
-// CreateAuthRequest stores a validated request from /authorize.
+// CreateAuthRequest stores a validated request from /authorize, with only
+// the scopes its client is allowed.
 func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
-	if req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
-		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	c, ok := s.clients[req.ClientID]
+	if !ok {
+		return nil, errUnknownClient()
 	}
-	if c, ok := s.clients[req.ClientID]; ok && c.AuthMethod() == oidc.AuthMethodNone && req.CodeChallenge == "" {
-		// op would refuse at the token endpoint; refusing here spares the person a login.
-		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE (code_challenge with S256) is required for public clients")
+	if err := checkAuthRequest(req, c); err != nil {
+		return nil, err
 	}
 	a := &AuthRequest{
-		ID: uuid.NewString(), ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes,
+		ID: uuid.NewString(), ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: c.allowedScopes(req.Scopes),
 		State: req.State, Nonce: req.Nonce, ResponseType: req.ResponseType, ResponseMode: req.ResponseMode,
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
 		Prompt: req.Prompt, LoginHint: req.LoginHint, ExpiresAt: s.now().Add(authRequestTTL), AMR: []string{},
@@ -112,9 +113,30 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		a.ID, a.ClientID, a.RedirectURI, a.Scopes, a.State, a.Nonce, a.ResponseType, a.ResponseMode,
 		a.CodeChallenge, a.CodeChallengeMethod, a.Prompt, a.MaxAge, a.LoginHint, a.ExpiresAt)
 	if err != nil {
-		return nil, fmt.Errorf("storing auth request: %w", err)
+		return nil, internalError(fmt.Errorf("storing auth request: %w", err))
 	}
 	return a, nil
+}
+
+// checkAuthRequest refuses what op lets through and coopgate does not serve.
+// Errors here are redirected to the client (its redirect URI is checked).
+func checkAuthRequest(req *oidc.AuthRequest, c *Client) error {
+	if !validText(append([]string{req.State, req.Nonce, req.LoginHint, req.CodeChallenge}, req.Prompt...)...) {
+		return oidc.ErrInvalidRequest().WithDescription("parameters must be UTF-8 text without NUL characters")
+	}
+	if req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
+		return oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	}
+	if c.AuthMethod() == oidc.AuthMethodNone && req.CodeChallenge == "" {
+		// op would refuse at the token endpoint; refusing here spares the person a login.
+		return oidc.ErrInvalidRequest().WithDescription("PKCE (code_challenge with S256) is required for public clients")
+	}
+	// The response goes in the query (or fragment) with RFC 9207's iss, which
+	// op's form_post page would lack; discovery does not offer form_post.
+	if req.ResponseMode != "" && req.ResponseMode != oidc.ResponseModeQuery && req.ResponseMode != oidc.ResponseModeFragment {
+		return oidc.ErrInvalidRequest().WithDescription("response_mode must be query or fragment")
+	}
+	return nil
 }
 
 const selectAuthRequest = "SELECT " + authRequestColumns + " FROM oidc_auth_requests "
@@ -135,7 +157,11 @@ func scanAuthRequest(row pgx.Row) (*AuthRequest, error) {
 
 // AuthRequestByID loads a live auth request.
 func (s *Storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
-	return s.AuthRequest(ctx, id)
+	a, err := s.AuthRequest(ctx, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, internalError(err)
+	}
+	return a, err
 }
 
 // AuthRequest is AuthRequestByID with coopgate's own type, for the login pages.
@@ -168,7 +194,7 @@ func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 		UPDATE oidc_auth_requests SET code_hash = $2, expires_at = least(expires_at, now() + $3::interval)
 		WHERE id = $1 AND done AND code_hash IS NULL`, id, sum[:], s.codeTTL.String())
 	if err != nil {
-		return fmt.Errorf("saving code: %w", err)
+		return internalError(fmt.Errorf("saving code: %w", err))
 	}
 	if tag.RowsAffected() == 0 {
 		return ErrNotFound
@@ -186,8 +212,11 @@ func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 		RETURNING `+authRequestColumns, sum[:]))
 	if errors.Is(err, ErrNotFound) {
 		if rerr := s.revokeReplayedCode(ctx, sum[:]); rerr != nil {
-			return nil, rerr
+			return nil, internalError(rerr)
 		}
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, internalError(err)
 	}
 	return a, err
 }

@@ -82,12 +82,19 @@ func newDocuments(ctx context.Context, p *op.Provider, storage *Storage, issuer 
 	cfg.DeviceAuthorizationEndpoint = ""
 	cfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 	cfg.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
-	disc, err := newDocument(cfg)
+	disc, err := newDocument(discovery{DiscoveryConfiguration: cfg, AuthorizationResponseISSParameterSupported: true})
 	if err != nil {
 		return nil, fmt.Errorf("discovery document: %w", err)
 	}
 	return &documents{discovery: disc, keysPath: p.KeysEndpoint().Relative(), keys: storage.keys,
 		jwksMaxAge: min(lead/2, jwksMaxAgeLimit)}, nil
+}
+
+// discovery is op's discovery document with what op has no field for:
+// RFC 9207's flag (withIssuerParameter adds iss to authorization responses).
+type discovery struct {
+	*oidc.DiscoveryConfiguration
+	AuthorizationResponseISSParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 }
 
 // handler serves GET and HEAD of both documents and passes anything else on.

@@ -60,7 +60,7 @@ func NewProvider(cfg *config.Config, storage *Storage, log *slog.Logger) (*Provi
 	if err != nil {
 		return nil, err
 	}
-	prov.handler = docs.handler(corsOptions(cfg), noStore(prov.inferLogoutClient(p)))
+	prov.handler = docs.handler(corsOptions(cfg), noStore(prov.endpoints(cfg)))
 	return prov, nil
 }
 
@@ -114,13 +114,25 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
+// endpoints are op's Server on the storage, with userinfo served by
+// coopgate (userinfo.go), client assertions refused up front, and RFC 9207's
+// iss on authorization responses.
+func (p *Provider) endpoints(cfg *config.Config) http.Handler {
+	ops := op.RegisterLegacyServer(newServer(p.Provider, p.storage), op.AuthorizeCallbackHandler(p.Provider),
+		op.WithServerCORSOptions(corsOptions(cfg)))
+	mux := http.NewServeMux()
+	mux.Handle("/", refuseClientAssertions(p.inferLogoutClient(withIssuerParameter(p.issuer, ops))))
+	mux.Handle("/userinfo", cors.New(*corsOptions(cfg)).Handler(&userinfo{crypto: p.Crypto(), storage: p.storage}))
+	return mux
+}
+
 // inferLogoutClient serves RP-initiated logout requests that carry only a
 // post_logout_redirect_uri, as Mastodon and GitLab send them: op honours that
 // URI only when it knows the client, so the client whose allow-list holds the
 // URI exactly is named for it. A URI on no allow-list is ignored by op.
 func (p *Provider) inferLogoutClient(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/end_session") && r.ParseForm() == nil {
+		if r.URL.Path == "/end_session" && r.ParseForm() == nil {
 			f := r.Form
 			if redirect := f.Get("post_logout_redirect_uri"); redirect != "" && f.Get("client_id") == "" && f.Get("id_token_hint") == "" {
 				if id := p.clientForLogoutRedirect(redirect); id != "" {
@@ -132,11 +144,20 @@ func (p *Provider) inferLogoutClient(next http.Handler) http.Handler {
 	})
 }
 
-func (p *Provider) clientForLogoutRedirect(uri string) string {
-	for id, c := range p.storage.clients {
-		if slices.Contains(c.PostLogoutRedirectURIs(), uri) {
-			return id
+// refuseClientAssertions answers invalid_client to a client that
+// authenticates with a signed assertion (RFC 7523, private_key_jwt): no
+// coopgate client is configured for it. op answers some forms of it with
+// invalid_request and one (the refresh grant) with a server error.
+func refuseClientAssertions(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/oauth/token", "/revoke", "/oauth/introspect":
+			if r.ParseForm() == nil && (r.Form.Has("client_assertion") || r.Form.Has("client_assertion_type")) {
+				op.WriteError(w, r, unauthorized(oidc.ErrInvalidClient().
+					WithDescription("client assertions (private_key_jwt) are not supported: use the client secret")), nil)
+				return
+			}
 		}
-	}
-	return ""
+		next.ServeHTTP(w, r)
+	})
 }

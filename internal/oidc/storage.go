@@ -76,14 +76,13 @@ func (s *Storage) Client(id string) (*Client, bool) {
 	return c, ok
 }
 
-var errUnknownClient = errors.New("unknown client")
-
-// GetClientByClientID returns a relying party from config.
+// GetClientByClientID returns a relying party from config; any other id
+// is the caller's mistake (invalid_client), not a server error.
 func (s *Storage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
 	if c, ok := s.clients[id]; ok {
 		return c, nil
 	}
-	return nil, errUnknownClient
+	return nil, errUnknownClient()
 }
 
 // AuthorizeClientIDSecret checks a confidential client's secret.
@@ -96,7 +95,13 @@ func (s *Storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) 
 }
 
 // SigningKey is the key that signs ID tokens now.
-func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) { return s.keys.Signing(ctx) }
+func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	k, err := s.keys.Signing(ctx)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	return k, nil
+}
 
 // SignatureAlgorithms lists what ID tokens are signed with.
 func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
@@ -114,7 +119,7 @@ func (s *Storage) Health(ctx context.Context) error { return s.pool.Ping(ctx) }
 func (s *Storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
 	if s.endSession != nil {
 		if err := s.endSession(ctx); err != nil {
-			return "", err
+			return "", internalError(err)
 		}
 	}
 	return req.RedirectURI, nil
@@ -137,9 +142,12 @@ func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string,
 func (s *Storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
 	p, err := people.ByID(ctx, s.pool, req.GetSubject())
 	if err != nil {
-		return err
+		return internalError(err)
 	}
-	return s.fillUserinfo(ctx, ui, p, scopes)
+	if err := s.fillUserinfo(ctx, ui, p, scopes); err != nil {
+		return internalError(err)
+	}
+	return nil
 }
 
 // SetUserinfoFromToken answers /userinfo for a live access token of an
@@ -173,7 +181,7 @@ func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 		return err
 	}
 	if !slices.Contains(t.audience, clientID) {
-		return errors.New("token not issued to the introspecting client")
+		return fmt.Errorf("token not issued to the introspecting client: %w", errTokenInactive)
 	}
 	resp.Scope = t.scopes
 	resp.ClientID = t.clientID

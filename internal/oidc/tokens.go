@@ -73,10 +73,11 @@ func (s *Storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (s
 		return "", time.Time{}, err
 	}
 	id, exp, err := s.insertAccessToken(ctx, s.pool, g)
-	if err == nil {
-		s.countToken(g)
+	if err != nil {
+		return "", time.Time{}, internalError(err)
 	}
-	return id, exp, err
+	s.countToken(g)
+	return id, exp, nil
 }
 
 func (s *Storage) countToken(g grant) {
@@ -117,21 +118,29 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		g.familyID = g.authRequestID // a family starts at the code exchange
 	}
 	accessID, refresh, exp, err := s.storeTokenPair(ctx, g)
-	if errors.Is(err, errRefreshSpent) {
+	switch {
+	case errors.Is(err, errRefreshSpent):
 		_ = s.revokeFamily(ctx, g.familyID)
 		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token already used")
+	case errors.Is(err, errNotAdmitted):
+		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("the person's membership has ended")
+	case err != nil:
+		return "", "", time.Time{}, internalError(err)
 	}
-	if err == nil {
-		s.countToken(g)
-	}
-	return accessID, refresh, exp, err
+	s.countToken(g)
+	return accessID, refresh, exp, nil
 }
+
+// errNotAdmitted is returned when tokens would go to a person who is no
+// longer admitted (their membership ended while the request was on its way).
+var errNotAdmitted = errors.New("person not admitted")
 
 // storeTokenPair spends the refresh token being rotated (if any) and stores
 // the new access and refresh tokens in one statement: one round trip to the
 // database instead of five for a transaction, and as atomic. Should the
 // presented refresh token be spent already (a concurrent refresh won the
-// row lock), nothing is stored and errRefreshSpent is returned.
+// row lock), nothing is stored and errRefreshSpent is returned; should the
+// person no longer be admitted, errNotAdmitted.
 func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refresh string, exp time.Time, err error) {
 	accessID, exp, refresh = uuid.NewString(), s.now().Add(s.accessTTL), randomToken()
 	sum := sha256.Sum256([]byte(refresh))
@@ -141,13 +150,15 @@ func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refres
 	if g.refreshID != "" {
 		sql, args = storeRotatedTokens, append(args, g.refreshID)
 	}
-	var stored int
-	err = s.pool.QueryRow(ctx, sql, args...).Scan(&stored)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", time.Time{}, errRefreshSpent
-	}
-	if err != nil {
+	var admitted, stored bool
+	err = s.pool.QueryRow(ctx, sql, args...).Scan(&admitted, &stored)
+	switch {
+	case err != nil:
 		return "", "", time.Time{}, fmt.Errorf("storing tokens: %w", err)
+	case !admitted:
+		return "", "", time.Time{}, errNotAdmitted
+	case !stored:
+		return "", "", time.Time{}, errRefreshSpent
 	}
 	return accessID, refresh, exp, nil
 }
@@ -156,7 +167,19 @@ func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refres
 // refresh token (its family is the access token's), $14 the refresh token
 // being rotated. Two statements rather than one with a condition, so that
 // each keeps a plan of its own.
+//
+// Both lock the person (FOR KEY SHARE, as the foreign keys of the inserts
+// would) before anything else, and only while admitted. Whoever touches a
+// person's tokens takes the person's lock first: ending a membership locks
+// the person FOR UPDATE and then revokes their refresh tokens, so a refresh
+// that locked its refresh token row first and the person second could
+// deadlock with it. The person's lock is an InitPlan of the UPDATE, taken
+// before the UPDATE's scan reaches the refresh token's row.
 const (
+	lockAdmittedPerson = `
+	WITH person AS (
+		SELECT FROM people WHERE id = $2 AND status = 'admitted' FOR KEY SHARE
+	), `
 	insertTokenPair = `
 		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at)
 		SELECT $1, $2, $3, $4, $5, nullif($6, '')::uuid, $7, $8 FROM go_ahead
@@ -165,12 +188,12 @@ const (
 		SELECT $9, $10, $7, $2, $3, $4, $5, $11, $12, $13 FROM go_ahead
 		RETURNING 1
 	)
-	SELECT 1 FROM refresh`
-	storeCodeTokens    = `WITH go_ahead AS (SELECT), access AS (` + insertTokenPair
-	storeRotatedTokens = `
-	WITH go_ahead AS (
+	SELECT EXISTS (SELECT FROM person), EXISTS (SELECT FROM refresh)`
+	storeCodeTokens    = lockAdmittedPerson + `go_ahead AS (SELECT FROM person), access AS (` + insertTokenPair
+	storeRotatedTokens = lockAdmittedPerson + `go_ahead AS (
 		UPDATE oidc_refresh_tokens SET rotated_at = now()
 		WHERE id = $14 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+		  AND EXISTS (SELECT FROM person)
 		RETURNING 1
 	), access AS (` + insertTokenPair
 )
@@ -201,26 +224,34 @@ func (s *Storage) refreshTokenByValue(ctx context.Context, token string) (*Refre
 }
 
 // TokenRequestByRefreshToken loads a refresh token for the refresh grant. A
-// token already spent means it was copied: the whole family is revoked.
+// token already spent means it was copied: the whole family is revoked. A
+// client no longer allowed offline_access gets no new refresh token, and
+// the scopes carried forward are only those the client is still allowed.
 func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
 	r, err := s.refreshTokenByValue(ctx, token)
-	if err != nil {
+	if errors.Is(err, op.ErrInvalidRefreshToken) {
 		return nil, err
 	}
+	if err != nil {
+		return nil, internalError(err)
+	}
+	c, known := s.clients[r.ClientID]
 	switch {
 	case r.rotated:
 		s.log.WarnContext(ctx, "spent refresh token presented again; revoking its family", "family", r.FamilyID, "client", r.ClientID)
 		if err := s.revokeFamily(ctx, r.FamilyID); err != nil {
-			return nil, err
+			return nil, internalError(err)
 		}
 		return nil, errRefreshSpent
-	case r.revoked || !r.ExpiresAt.After(s.now()):
+	case r.revoked || !r.ExpiresAt.After(s.now()), !known, !c.IsScopeAllowed(oidc.ScopeOfflineAccess):
 		return nil, op.ErrInvalidRefreshToken
 	}
+	r.Scopes = c.allowedScopes(r.Scopes)
 	return r, nil
 }
 
-// GetRefreshTokenInfo identifies a refresh token for revocation.
+// GetRefreshTokenInfo identifies a refresh token for revocation: op then
+// calls RevokeToken with the token's id and person.
 func (s *Storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
 	r, err := s.refreshTokenByValue(ctx, token)
 	if err != nil {
@@ -232,31 +263,46 @@ func (s *Storage) GetRefreshTokenInfo(ctx context.Context, clientID, token strin
 	return r.PersonID, r.ID, nil
 }
 
-// RevokeToken revokes an access token (by id) or a refresh token (by value,
-// with its whole family and their access tokens). Unknown tokens are not an
-// error (RFC 7009 §2.2).
+// RevokeToken revokes a token of clientID (RFC 7009). With userID op passes
+// a token's id: a refresh token's (from GetRefreshTokenInfo), whose family
+// and the access tokens issued from it end, or an access token's (opened
+// from the bearer token), which alone ends. Without, the token's value:
+// a refresh token, again with its family. Unknown tokens are not an error
+// (RFC 7009 §2.2).
 func (s *Storage) RevokeToken(ctx context.Context, tokenOrID, userID, clientID string) *oidc.Error {
 	if userID != "" {
-		if uuid.Validate(tokenOrID) != nil {
-			return nil
-		}
-		if _, err := s.pool.Exec(ctx, `DELETE FROM oidc_access_tokens WHERE id = $1 AND client_id = $2`, tokenOrID, clientID); err != nil {
-			return oidc.ErrServerError().WithParent(err)
-		}
-		return nil
+		return s.revokeByID(ctx, tokenOrID, clientID)
 	}
 	r, err := s.refreshTokenByValue(ctx, tokenOrID)
 	if errors.Is(err, op.ErrInvalidRefreshToken) {
 		return nil
 	}
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return internalError(err)
 	}
 	if r.ClientID != clientID {
 		return oidc.ErrInvalidClient().WithDescription("token was issued to another client")
 	}
 	if err := s.revokeFamily(ctx, r.FamilyID); err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return internalError(err)
+	}
+	return nil
+}
+
+func (s *Storage) revokeByID(ctx context.Context, id, clientID string) *oidc.Error {
+	if uuid.Validate(id) != nil {
+		return nil
+	}
+	var family string
+	err := s.pool.QueryRow(ctx, `SELECT family_id FROM oidc_refresh_tokens WHERE id = $1 AND client_id = $2`, id, clientID).Scan(&family)
+	switch {
+	case err == nil:
+		err = s.revokeFamily(ctx, family)
+	case errors.Is(err, pgx.ErrNoRows):
+		_, err = s.pool.Exec(ctx, `DELETE FROM oidc_access_tokens WHERE id = $1 AND client_id = $2`, id, clientID)
+	}
+	if err != nil {
+		return internalError(err)
 	}
 	return nil
 }

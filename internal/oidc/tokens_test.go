@@ -23,7 +23,8 @@ func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
 		VALUES ('ann@example.coop', 'Ann', 'ann', 'x', 'admitted') RETURNING id`).Scan(&personID); err != nil {
 		t.Fatal(err)
 	}
-	s := NewStorage(&config.Config{Tokens: config.Tokens{AccessTokenLifetime: time.Hour, RefreshTokenLifetime: time.Hour}},
+	s := NewStorage(&config.Config{Tokens: config.Tokens{AccessTokenLifetime: time.Hour, RefreshTokenLifetime: time.Hour},
+		Clients: []config.Client{{ID: "rp", Scopes: []string{"openid", "offline_access"}}}},
 		Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	code := &AuthRequest{ID: "6f1c9e4e-1111-4c3b-9a55-000000000001", ClientID: "rp", PersonID: personID,
 		Scopes: []string{"openid", "offline_access"}, AMR: []string{"pwd"}, AuthTime: time.Now()}

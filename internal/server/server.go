@@ -69,7 +69,7 @@ func New(d Deps) (http.Handler, error) {
 		root.Handle(p, d.Provider.Handler())
 	}
 	root.Handle("/authorize/callback", callbackGuard(d, d.Provider.Handler()))
-	root.Handle("/end_session", endSession(d.Sessions, d.Provider.Handler()))
+	root.Handle("/end_session", endSession(d.Sessions, d.Provider))
 	root.Handle("GET /healthz", healthz())
 	root.Handle("GET /readyz", readyz(d.Pool))
 	for pattern, h := range d.Extra {
@@ -189,15 +189,6 @@ func callbackGuard(d Deps, next http.Handler) http.Handler {
 			d.Render.Fail(w, r, page.Forbidden())
 			return
 		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// endSession ends the coopgate session at RP-initiated logout.
-func endSession(s *page.Sessions, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = s.WithSessionID(r)
-		http.SetCookie(w, &http.Cookie{Name: s.Name, Path: "/", MaxAge: -1, HttpOnly: true, Secure: strings.HasPrefix(s.Name, "__Host-"), SameSite: http.SameSiteLaxMode})
 		next.ServeHTTP(w, r)
 	})
 }

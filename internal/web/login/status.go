@@ -27,20 +27,6 @@ func (h *Handler) showStatus(w http.ResponseWriter, r *http.Request) error {
 	return h.Render.Render(w, r, http.StatusOK, "login/status", "Your membership", data)
 }
 
-// LogoutPage asks before logging out, so a link cannot log anyone out.
-type LogoutPage struct{}
-
-func (h *Handler) showLogout(w http.ResponseWriter, r *http.Request) error {
-	return h.Render.Render(w, r, http.StatusOK, "login/logout", "Log out", LogoutPage{})
-}
-
-func (h *Handler) submitLogout(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Sessions.LogOut(w, r); err != nil {
-		return err
-	}
-	return page.Redirect(w, r, "/logged-out")
-}
-
 // LoggedOutPage confirms a logout.
 type LoggedOutPage struct{}
 

@@ -1,0 +1,130 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// server is op's Server (its LegacyServer on our Storage) with the answers
+// coopgate needs where op's own differ:
+//   - the client is authenticated before its code is spent (op's Server
+//     calls VerifyClient first; its older Provider handler spent the code
+//     before checking the secret);
+//   - a storage failure reaches the client as server_error, never as
+//     invalid_grant (a relying party throws its refresh token away at that)
+//     nor as an inactive token;
+//   - PKCE is checked whenever the code carries a challenge, whether or not
+//     a confidential client sends a verifier;
+//   - a refused client authentication answers 401 (RFC 6749 §5.2).
+type server struct {
+	*op.LegacyServer
+	provider *op.Provider
+	storage  *Storage
+}
+
+func newServer(p *op.Provider, storage *Storage) *server {
+	endpoints := p.Endpoints()
+	endpoints.DeviceAuthorization = nil // not offered
+	endpoints.CheckSessionIframe = nil
+	endpoints.Userinfo = nil // served by userinfo.go, for RFC 6750's WWW-Authenticate
+	return &server{LegacyServer: op.NewLegacyServer(p, endpoints), provider: p, storage: storage}
+}
+
+// VerifyClient authenticates the client of a token or revocation request.
+func (s *server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCredentials]) (op.Client, error) {
+	c, err := s.LegacyServer.VerifyClient(ctx, r)
+	return c, unauthorized(err)
+}
+
+// unauthorized gives a refused client authentication its status, 401.
+func unauthorized(err error) error {
+	var e *oidc.Error
+	if errors.As(err, &e) && e.ErrorType == oidc.InvalidClient {
+		return op.NewStatusError(e, http.StatusUnauthorized)
+	}
+	return err
+}
+
+// CodeExchange spends a code of an authenticated client.
+func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.AccessTokenRequest]) (*op.Response, error) {
+	authReq, err := s.storage.AuthRequestByCode(ctx, r.Data.Code)
+	if errors.Is(err, ErrNotFound) {
+		return nil, oidc.ErrInvalidGrant().WithDescription("invalid code")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := op.AuthorizeCodeChallenge(r.Data.CodeVerifier, authReq.GetCodeChallenge()); err != nil {
+		return nil, err
+	}
+	if r.Client.GetID() != authReq.GetClientID() {
+		return nil, oidc.ErrInvalidGrant().WithDescription("code was issued to another client")
+	}
+	if r.Data.RedirectURI != authReq.GetRedirectURI() {
+		return nil, oidc.ErrInvalidGrant().WithDescription("redirect_uri does not correspond")
+	}
+	resp, err := op.CreateTokenResponse(ctx, authReq, r.Client, s.provider, true, r.Data.Code, "")
+	if err != nil {
+		return nil, err
+	}
+	return op.NewResponse(resp), nil
+}
+
+// RefreshToken rotates a refresh token of an authenticated client.
+func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.RefreshTokenRequest]) (*op.Response, error) {
+	req, err := s.storage.TokenRequestByRefreshToken(ctx, r.Data.RefreshToken)
+	if err != nil {
+		return nil, refreshError(err)
+	}
+	if r.Client.GetID() != req.GetClientID() {
+		return nil, oidc.ErrInvalidGrant().WithDescription("refresh token was issued to another client")
+	}
+	if err := op.ValidateRefreshTokenScopes(r.Data.Scopes, req); err != nil {
+		return nil, err
+	}
+	resp, err := op.CreateTokenResponse(ctx, req, r.Client, s.provider, true, "", r.Data.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	return op.NewResponse(resp), nil
+}
+
+// refreshError is invalid_grant for a token that is not (or no longer)
+// good, and the storage's own error otherwise.
+func refreshError(err error) error {
+	switch {
+	case errors.Is(err, op.ErrInvalidRefreshToken):
+		return oidc.ErrInvalidGrant().WithDescription("invalid refresh token")
+	case errors.Is(err, errRefreshSpent):
+		return oidc.ErrInvalidGrant().WithDescription("refresh token already used")
+	}
+	return err
+}
+
+// Introspect answers RFC 7662 introspection to an authenticated client.
+// A token that is unknown, expired, revoked or another client's is
+// inactive; a storage failure is a server error, not an inactive token.
+func (s *server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionRequest]) (*op.Response, error) {
+	cc := r.Data.ClientCredentials
+	if err := op.AuthorizeClientIDSecret(ctx, cc.ClientID, cc.ClientSecret, s.storage); err != nil {
+		return nil, unauthorized(err)
+	}
+	resp := new(oidc.IntrospectionResponse)
+	tokenID, subject, ok := openAccessToken(s.provider.Crypto(), r.Data.Token)
+	if !ok {
+		return op.NewResponse(resp), nil
+	}
+	err := s.storage.SetIntrospectionFromToken(ctx, resp, tokenID, subject, cc.ClientID)
+	if errors.Is(err, errTokenInactive) {
+		return op.NewResponse(new(oidc.IntrospectionResponse)), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp.Active = true
+	return op.NewResponse(resp), nil
+}

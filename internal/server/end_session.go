@@ -1,0 +1,34 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/web/page"
+)
+
+// endSession serves RP-initiated logout. A request carrying a valid,
+// unexpired ID token of the logged-in person ends their session at once; any
+// other (no hint, as Mastodon and GitLab send it, an expired one, as
+// Discourse sends it, or someone else's) is sent to the logout page to be
+// confirmed with one click, so that a link on any site cannot log a member
+// out. With no session there is nothing to end or protect: op sends the
+// browser on. An invalid request is op's to refuse, and ends nothing.
+func endSession(s *page.Sessions, p *oidc.Provider) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = s.WithSessionID(r)
+		_ = r.ParseForm() // op refuses a form it cannot parse
+		logout, err := p.ParseLogout(r.Context(), r.Form)
+		if err != nil {
+			p.Handler().ServeHTTP(w, r)
+			return
+		}
+		if personID, _, _ := s.PersonID(r); logout.NeedsConfirmation(personID) {
+			http.Redirect(w, r, "/logout?"+logout.Params.Encode(), http.StatusSeeOther)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: s.Name, Path: "/", MaxAge: -1, HttpOnly: true, Secure: strings.HasPrefix(s.Name, "__Host-"), SameSite: http.SameSiteLaxMode})
+		p.Handler().ServeHTTP(w, r)
+	})
+}
