@@ -72,7 +72,7 @@ func userinfo(t testing.TB, g *apptest.Gateway, token string) reply {
 }
 
 // tokens logs ann in through the form and exchanges the code.
-func (r *rp) tokens(t *testing.T, browser *http.Client, p apptest.Person) *oauth2.Token {
+func (r *rp) tokens(t testing.TB, browser *http.Client, p apptest.Person) *oauth2.Token {
 	t.Helper()
 	f := newFlow()
 	tok, err := r.oauth.Exchange(context.Background(), r.code(t, browser, f, p.Email, p.Password), oauth2.VerifierOption(f.verifier))

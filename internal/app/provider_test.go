@@ -23,7 +23,7 @@ type rp struct {
 	oauth    *oauth2.Config
 }
 
-func newRP(t *testing.T, g *apptest.Gateway, scopes ...string) *rp {
+func newRP(t testing.TB, g *apptest.Gateway, scopes ...string) *rp {
 	t.Helper()
 	p, err := gooidc.NewProvider(context.Background(), g.URL)
 	if err != nil {
@@ -56,7 +56,7 @@ func (r *rp) authURL(f flow) string {
 }
 
 // code logs in through the form and returns the code from the redirect.
-func (r *rp) code(t *testing.T, browser *http.Client, f flow, email, password string) string {
+func (r *rp) code(t testing.TB, browser *http.Client, f flow, email, password string) string {
 	t.Helper()
 	resp := apptest.LogIn(t, browser, r.g.URL, r.authURL(f), email, password)
 	loc, err := resp.Location()
@@ -69,7 +69,7 @@ func (r *rp) code(t *testing.T, browser *http.Client, f flow, email, password st
 	return loc.Query().Get("code")
 }
 
-func admitted(t *testing.T, g *apptest.Gateway, email, username string) apptest.Person {
+func admitted(t testing.TB, g *apptest.Gateway, email, username string) apptest.Person {
 	p := g.CreatePerson(t, email, username, people.Admitted)
 	g.AcceptAllPolicies(t, p.ID)
 	return p

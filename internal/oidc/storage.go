@@ -177,8 +177,11 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, t
 // was issued to: one relying party cannot probe another's tokens.
 func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
 	t, err := s.accessToken(ctx, tokenID, subject)
-	if err != nil {
+	if errors.Is(err, errTokenInactive) {
 		return err
+	}
+	if err != nil {
+		return internalError(err)
 	}
 	if !slices.Contains(t.audience, clientID) {
 		return fmt.Errorf("token not issued to the introspecting client: %w", errTokenInactive)

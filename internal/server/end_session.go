@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -14,8 +13,11 @@ import (
 // Discourse sends it, or someone else's) is sent to the logout page to be
 // confirmed with one click, so that a link on any site cannot log a member
 // out. With no session there is nothing to end or protect: op sends the
-// browser on. An invalid request is op's to refuse, and ends nothing.
-func endSession(s *page.Sessions, p *oidc.Provider) http.Handler {
+// browser on. An invalid request is op's to refuse, and ends nothing; so is
+// a request whose session cannot be read (the database is down), rather
+// than sending the browser back as if it had been.
+func endSession(d Deps) http.Handler {
+	s, p := d.Sessions, d.Provider
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = s.WithSessionID(r)
 		_ = r.ParseForm() // op refuses a form it cannot parse
@@ -24,7 +26,13 @@ func endSession(s *page.Sessions, p *oidc.Provider) http.Handler {
 			p.Handler().ServeHTTP(w, r)
 			return
 		}
-		if personID, _, _ := s.PersonID(r); logout.NeedsConfirmation(personID) {
+		personID, _, err := s.PersonID(r)
+		if err != nil {
+			d.Render.Fail(w, r, &page.Error{Status: http.StatusServiceUnavailable, Err: err,
+				Message: "We can't log you out right now. Please try again in a minute."})
+			return
+		}
+		if logout.NeedsConfirmation(personID) {
 			http.Redirect(w, r, "/logout?"+logout.Params.Encode(), http.StatusSeeOther)
 			return
 		}

@@ -4,7 +4,9 @@
 package server
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -69,7 +71,7 @@ func New(d Deps) (http.Handler, error) {
 		root.Handle(p, d.Provider.Handler())
 	}
 	root.Handle("/authorize/callback", callbackGuard(d, d.Provider.Handler()))
-	root.Handle("/end_session", endSession(d.Sessions, d.Provider))
+	root.Handle("/end_session", endSession(d))
 	root.Handle("GET /healthz", healthz())
 	root.Handle("GET /readyz", readyz(d.Pool))
 	for pattern, h := range d.Extra {
@@ -180,12 +182,17 @@ func loadMe(d Deps, next http.Handler) http.Handler {
 func callbackGuard(d Deps, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ar, err := d.Provider.CoopStorage().AuthRequest(r.Context(), r.URL.Query().Get("id"))
-		if err != nil {
+		if errors.Is(err, oidc.ErrNotFound) {
 			d.Render.Fail(w, r, page.Gone("This login has expired. Go back to the service you came from and log in again."))
 			return
 		}
-		id, _, err := d.Sessions.PersonID(r)
-		if err != nil || id == "" || id != ar.PersonID {
+		id, _, serr := d.Sessions.PersonID(r)
+		if err = cmp.Or(err, serr); err != nil {
+			d.Render.Fail(w, r, &page.Error{Status: http.StatusServiceUnavailable, Err: err,
+				Message: "We can't finish your login right now. Please try again in a minute."})
+			return
+		}
+		if id == "" || id != ar.PersonID {
 			d.Render.Fail(w, r, page.Forbidden())
 			return
 		}
