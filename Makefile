@@ -20,8 +20,9 @@ test-go:
 e2e: ## the browser journeys: Chromium through sign-up, approval, policies and login (screenshots in e2e/artifacts/)
 	GO=$(GO) ./e2e/run
 
-fuzz:
+fuzz: ## each fuzz test for a minute (their seeds run in every `make test`)
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=60s ./internal/register/
+	$(GO) run ./internal/pgtest/withdb $(GO) test -run=NONE -fuzz='^FuzzOAuthEndpoints$$' -fuzztime=60s ./internal/app/
 
 bench: ## coopgate and panva's oidc-provider under the same load, 10 s per scenario (see docs/benchmarks.md); not part of test
 	$(GO) run ./cmd/coopgate-bench -target both

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"log/slog"
+
 	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/database"
 )
@@ -16,6 +18,7 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	log := app.NewLogger(cfg.Log)
+	slog.SetDefault(log) // op logs through slog's default logger: one stream, one format
 	a, err := app.New(e.ctx, cfg, log, app.Options{SkipMigrate: *noMigrate})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -65,6 +66,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	log := app.NewLogger(cfg.Log)
+	slog.SetDefault(log) // op logs through slog's default logger: one stream, one format
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err

@@ -117,11 +117,12 @@ func parseProxies(cidrs []string) ([]netip.Prefix, error) {
 }
 
 // formTargets are the relying parties' origins: the login form's POST ends in
-// a redirect to one of them, which CSP's form-action also governs.
+// a redirect to one of them, and the logout confirmation's in a redirect to
+// a post-logout URI, which CSP's form-action also governs.
 func formTargets(cfg *config.Config) string {
 	var origins []string
 	for _, c := range cfg.Clients {
-		for _, uri := range c.RedirectURIs {
+		for _, uri := range slices.Concat(c.RedirectURIs, c.PostLogoutRedirectURIs) {
 			if u, err := url.Parse(uri); err == nil && !slices.Contains(origins, u.Scheme+"://"+u.Host) {
 				origins = append(origins, u.Scheme+"://"+u.Host)
 			}
