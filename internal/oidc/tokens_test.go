@@ -61,3 +61,37 @@ func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
 		t.Errorf("%d access and %d refresh tokens stored; want 0 (revoked) and 2 (the first and the winner's, revoked)", access, refresh)
 	}
 }
+
+// A refresh token issued while its client was allowed offline_access stops
+// working once the configuration takes the scope away, and a refresh carries
+// forward only the scopes the client is still allowed.
+func TestRefreshFollowsTheClientsScopesAsConfiguredNow(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	var personID string
+	if err := pool.QueryRow(ctx, `INSERT INTO people (email, name, username, password_hash, status)
+		VALUES ('ann@example.coop', 'Ann', 'ann', 'x', 'admitted') RETURNING id`).Scan(&personID); err != nil {
+		t.Fatal(err)
+	}
+	storage := func(scopes ...string) *Storage {
+		return NewStorage(&config.Config{Tokens: config.Tokens{AccessTokenLifetime: time.Hour, RefreshTokenLifetime: time.Hour},
+			Clients: []config.Client{{ID: "rp", Scopes: scopes}}}, Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	}
+	before := storage("openid", "email", "offline_access")
+	code := &AuthRequest{ID: "6f1c9e4e-1111-4c3b-9a55-000000000002", ClientID: "rp", PersonID: personID,
+		Scopes: []string{"openid", "email", "offline_access"}, AMR: []string{"pwd"}, AuthTime: time.Now()}
+	_, token, _, err := before.CreateAccessAndRefreshTokens(ctx, code, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storage("openid", "email").TokenRequestByRefreshToken(ctx, token); err == nil {
+		t.Error("a client no longer allowed offline_access could refresh")
+	}
+	req, err := storage("openid", "offline_access").TokenRequestByRefreshToken(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := req.GetScopes(); len(got) != 2 || got[0] != "openid" || got[1] != "offline_access" {
+		t.Errorf("refresh carries scopes %v; want [openid offline_access] (email no longer allowed)", got)
+	}
+}
