@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
@@ -36,12 +38,15 @@ func validText(values ...string) bool {
 }
 
 // openAccessToken opens a bearer access token into its token id and
-// subject; ok is false for anything coopgate did not seal.
+// subject, both UUIDs; ok is false for anything coopgate did not seal. The
+// check matters: op's decrypter for tokens of its older format
+// (unauthenticated AES) opens any input of the right length into bytes,
+// which would otherwise reach PostgreSQL as text.
 func openAccessToken(crypto op.Crypto, token string) (tokenID, subject string, ok bool) {
 	plain, err := crypto.Decrypt(token)
 	if err != nil {
 		return "", "", false
 	}
 	tokenID, subject, ok = strings.Cut(plain, ":")
-	return tokenID, subject, ok && !strings.Contains(subject, ":")
+	return tokenID, subject, ok && uuid.Validate(tokenID) == nil && uuid.Validate(subject) == nil
 }
