@@ -111,6 +111,9 @@ func confirmLogout(t *testing.T, g *apptest.Gateway, browser *http.Client, param
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("end_session: %d, not the confirmation page", resp.StatusCode)
 	}
+	if hint := params.Get("id_token_hint"); hint != "" && strings.Contains(resp.Request.URL.String()+body, hint) {
+		t.Error("the confirmation page carries the ID token (the person's claims) along")
+	}
 	resp, _ = apptest.Submit(t, browser, resp.Request.URL.String(), body, "/logout", nil)
 	loc, err := resp.Location()
 	if resp.StatusCode != http.StatusSeeOther || err != nil {

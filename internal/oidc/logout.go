@@ -12,8 +12,9 @@ import (
 // Logout is a validated RP-initiated logout request (OpenID Connect
 // RP-Initiated Logout 1.0).
 type Logout struct {
-	// Params are the request's parameters, for a confirmation page to carry
-	// forward to its form.
+	// Params are what a confirmation page carries forward to its form: the
+	// client (named, or from the ID token), post_logout_redirect_uri and
+	// state. Not the ID token, which would put the person's claims in a page.
 	Params url.Values
 	// Client is the relying party that asked, if known.
 	Client *Client
@@ -24,23 +25,14 @@ type Logout struct {
 	hintFor     string // the subject of a valid, unexpired id_token_hint
 }
 
-// logoutParams are the parameters of an end_session request coopgate reads.
-var logoutParams = []string{"id_token_hint", "client_id", "post_logout_redirect_uri", "state"}
-
 // ParseLogout validates an end_session request as op validates it: a
 // post_logout_redirect_uri only on the allow-list of the client named by
 // client_id or the id_token_hint (signed by coopgate, expired or not, as
 // Discourse sends it) or, with neither, of the one client whose list holds
 // it (Mastodon and GitLab send only the URI).
 func (p *Provider) ParseLogout(ctx context.Context, form url.Values) (*Logout, error) {
-	l := &Logout{Params: url.Values{}}
-	for _, k := range logoutParams {
-		if v := form.Get(k); v != "" {
-			l.Params.Set(k, v)
-		}
-	}
-	req := &oidc.EndSessionRequest{IdTokenHint: l.Params.Get("id_token_hint"), ClientID: l.Params.Get("client_id"),
-		PostLogoutRedirectURI: l.Params.Get("post_logout_redirect_uri"), State: l.Params.Get("state")}
+	req := &oidc.EndSessionRequest{IdTokenHint: form.Get("id_token_hint"), ClientID: form.Get("client_id"),
+		PostLogoutRedirectURI: form.Get("post_logout_redirect_uri"), State: form.Get("state")}
 	if req.ClientID == "" && req.IdTokenHint == "" && req.PostLogoutRedirectURI != "" {
 		req.ClientID = p.clientForLogoutRedirect(req.PostLogoutRedirectURI)
 	}
@@ -49,7 +41,12 @@ func (p *Provider) ParseLogout(ctx context.Context, form url.Values) (*Logout, e
 	if err != nil {
 		return nil, err
 	}
-	l.RedirectURI, l.Client = session.RedirectURI, p.storage.clients[session.ClientID]
+	l := &Logout{Params: url.Values{}, RedirectURI: session.RedirectURI, Client: p.storage.clients[session.ClientID]}
+	for k, v := range map[string]string{"client_id": session.ClientID, "post_logout_redirect_uri": req.PostLogoutRedirectURI, "state": req.State} {
+		if v != "" {
+			l.Params.Set(k, v)
+		}
+	}
 	if req.IdTokenHint != "" {
 		if claims, err := op.VerifyIDTokenHint[*oidc.IDTokenClaims](ctx, req.IdTokenHint, p.IDTokenHintVerifier(ctx)); err == nil {
 			l.hintFor = claims.Subject
