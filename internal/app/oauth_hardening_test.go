@@ -102,6 +102,21 @@ func TestFailedClientAuthenticationDoesNotSpendTheCode(t *testing.T) {
 	if _, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier)); err != nil {
 		t.Fatalf("the code was spent by a failed client authentication: %v", err)
 	}
+
+	// A public client has no secret: its PKCE verifier is what shows the
+	// code is its own, so a wrong one must not burn the code either.
+	spa := &rp{g: g, provider: r.provider, oauth: &oauth2.Config{ClientID: apptest.PublicClient, Endpoint: r.provider.Endpoint(),
+		RedirectURL: apptest.PublicURI, Scopes: []string{"openid"}}}
+	f = newFlow()
+	loc, _ := apptest.LogIn(t, apptest.Browser(t), g.URL, spa.authURL(f), ann.Email, ann.Password).Location()
+	if loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("public client login ended at %v", loc)
+	}
+	_, err := spa.oauth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	wantOAuthError(t, err, "invalid_grant")
+	if _, err := spa.oauth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(f.verifier)); err != nil {
+		t.Fatalf("a wrong PKCE verifier spent the public client's code: %v", err)
+	}
 }
 
 // RFC 9207: every authorization response names the issuer, so a relying

@@ -204,21 +204,55 @@ func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 
 // AuthRequestByCode redeems a code: it succeeds once. Presenting a code again
 // revokes every token issued from it (RFC 6749 §4.1.2): the code leaked.
+// coopgate's token endpoint (server.go) looks the code up, checks the
+// client's proof, and only then spends it; this is op's one-step form.
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	a, err := s.codeRequest(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.spendCode(ctx, code); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// codeRequest is the auth request of a live, unspent code, which stays
+// unspent. For a spent code it revokes what the code issued and answers
+// ErrNotFound, as for an unknown or expired one.
+func (s *Storage) codeRequest(ctx context.Context, code string) (*AuthRequest, error) {
 	sum := sha256.Sum256([]byte(code))
-	a, err := scanAuthRequest(s.pool.QueryRow(ctx, `
-		UPDATE oidc_auth_requests SET code_used_at = now()
-		WHERE code_hash = $1 AND code_used_at IS NULL AND expires_at > now()
-		RETURNING `+authRequestColumns, sum[:]))
+	a, err := scanAuthRequest(s.pool.QueryRow(ctx, selectAuthRequest+
+		"WHERE code_hash = $1 AND code_used_at IS NULL AND expires_at > now()", sum[:]))
 	if errors.Is(err, ErrNotFound) {
 		if rerr := s.revokeReplayedCode(ctx, sum[:]); rerr != nil {
 			return nil, internalError(rerr)
 		}
+		return nil, ErrNotFound
 	}
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil {
 		return nil, internalError(err)
 	}
-	return a, err
+	return a, nil
+}
+
+// spendCode marks a code used. Of two exchanges of one code at once, one
+// spends it; the other is a replay (ErrNotFound, and the tokens revoked).
+func (s *Storage) spendCode(ctx context.Context, code string) error {
+	sum := sha256.Sum256([]byte(code))
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE oidc_auth_requests SET code_used_at = now()
+		WHERE code_hash = $1 AND code_used_at IS NULL AND expires_at > now()`, sum[:])
+	if err != nil {
+		return internalError(fmt.Errorf("spending code: %w", err))
+	}
+	if tag.RowsAffected() == 0 {
+		if err := s.revokeReplayedCode(ctx, sum[:]); err != nil {
+			return internalError(err)
+		}
+		return ErrNotFound
+	}
+	return nil
 }
 
 const authRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,

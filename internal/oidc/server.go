@@ -13,7 +13,8 @@ import (
 // coopgate needs where op's own differ:
 //   - the client is authenticated before its code is spent (op's Server
 //     calls VerifyClient first; its older Provider handler spent the code
-//     before checking the secret);
+//     before checking the secret), and the code is spent only once the PKCE
+//     verifier, client and redirect URI match;
 //   - a storage failure reaches the client as server_error, never as
 //     invalid_grant (a relying party throws its refresh token away at that)
 //     nor as an inactive token;
@@ -49,9 +50,12 @@ func unauthorized(err error) error {
 	return err
 }
 
-// CodeExchange spends a code of an authenticated client.
+// CodeExchange spends a code of an authenticated client, once the request
+// shows it is the client's: its PKCE verifier (all a public client has to
+// show), its client id and redirect URI. A request that fails these leaves
+// the code to its owner.
 func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.AccessTokenRequest]) (*op.Response, error) {
-	authReq, err := s.storage.AuthRequestByCode(ctx, r.Data.Code)
+	authReq, err := s.storage.codeRequest(ctx, r.Data.Code)
 	if errors.Is(err, ErrNotFound) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid code")
 	}
@@ -66,6 +70,12 @@ func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	}
 	if r.Data.RedirectURI != authReq.GetRedirectURI() {
 		return nil, oidc.ErrInvalidGrant().WithDescription("redirect_uri does not correspond")
+	}
+	switch err := s.storage.spendCode(ctx, r.Data.Code); {
+	case errors.Is(err, ErrNotFound):
+		return nil, oidc.ErrInvalidGrant().WithDescription("invalid code")
+	case err != nil:
+		return nil, err
 	}
 	resp, err := op.CreateTokenResponse(ctx, authReq, r.Client, s.provider, true, r.Data.Code, "")
 	if err != nil {
