@@ -23,10 +23,7 @@ func (a *App) addDownstreamWorkers() error {
 // attachDownstream, once the River client exists, lets the provisioner
 // enqueue, tells admission about it, and schedules the Mastodon poll.
 func (a *App) attachDownstream() error {
-	every, err := provisioning.PollInterval(a.Config.Downstream)
-	if err != nil {
-		return err
-	}
+	every := a.Config.Downstream.PollInterval
 	a.Downstream.Jobs = a.Jobs
 	a.Admission.Downstream = a.Downstream
 	if poll := a.Downstream.PollJob(every); poll != nil {

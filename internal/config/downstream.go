@@ -1,14 +1,17 @@
 package config
 
+import "time"
+
 // Downstream configures the services whose accounts coopgate manages. A
 // service that is not enabled is skipped.
 type Downstream struct {
 	Mastodon  Mastodon  `yaml:"mastodon"`
 	Discourse Discourse `yaml:"discourse"`
 	GitLab    GitLab    `yaml:"gitlab"`
-	// PollInterval is how often pending accounts are looked for when a
-	// webhook was missed.
-	PollInterval string `yaml:"poll_interval"`
+	// PollInterval is how often Mastodon is polled for accounts a missed
+	// webhook would have announced, and how often accounts held by a
+	// service's setting are tried again. Default 10m, at least 1m.
+	PollInterval time.Duration `yaml:"poll_interval" validate:"min=1m"`
 }
 
 // Mastodon is the co-op's Mastodon instance.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,10 +22,6 @@ import (
 	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/coopgate/coopgate/internal/people"
 )
-
-// DefaultPollInterval is how often Mastodon is polled when
-// downstream.poll_interval is not set.
-const DefaultPollInterval = 10 * time.Minute
 
 // Provisioner enqueues and works the account jobs for the enabled services.
 type Provisioner struct {
@@ -86,18 +81,6 @@ func FromConfig(pool *pgxpool.Pool, cfg config.Downstream, log *slog.Logger) (*P
 		p.WebhookSecret = []byte(cfg.Mastodon.WebhookSecret)
 	}
 	return p, nil
-}
-
-// PollInterval reads downstream.poll_interval.
-func PollInterval(cfg config.Downstream) (time.Duration, error) {
-	if cfg.PollInterval == "" {
-		return DefaultPollInterval, nil
-	}
-	d, err := time.ParseDuration(cfg.PollInterval)
-	if err != nil || d < time.Minute {
-		return 0, fmt.Errorf("downstream.poll_interval: %q is not a duration of a minute or more, like 10m", cfg.PollInterval)
-	}
-	return d, nil
 }
 
 // Service returns the enabled service called name, or nil.

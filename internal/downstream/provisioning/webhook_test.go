@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/coopgate/coopgate/internal/downstream/mastodon"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
@@ -143,7 +144,7 @@ func TestPollApprovesMembersAndRejectsStrangers(t *testing.T) {
 func TestPollJobOnlyWithMastodon(t *testing.T) {
 	without := newHarness(t, only("gitlab"), func(s *setup) { s.noWorkers = true })
 	with := newHarness(t, only("mastodon"), func(s *setup) { s.noWorkers = true })
-	if without.prov.PollJob(provisioning.DefaultPollInterval) != nil || with.prov.PollJob(provisioning.DefaultPollInterval) == nil {
+	if without.prov.PollJob(10*time.Minute) != nil || with.prov.PollJob(10*time.Minute) == nil {
 		t.Error("want a poll job with Mastodon only")
 	}
 }
