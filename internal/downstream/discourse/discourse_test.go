@@ -187,6 +187,27 @@ func TestGroupAlreadyJoinedIsNotAddedAgain(t *testing.T) {
 	}
 }
 
+// Discourse compares group names ignoring case, so group_map may name the
+// group "Members" as "members": the second sync must see the user is in it
+// (and an add that Discourse answers "already a member" is no failure).
+func TestGroupNamesIgnoreCase(t *testing.T) {
+	ctx := context.Background()
+	fake, c := setup(t, map[string]string{"member": "members"})
+	fake.AddGroup("Members")
+	p := person("gil", "member")
+	for i := range 2 {
+		if _, err := c.Ensure(ctx, p); err != nil {
+			t.Fatalf("Ensure %d: %v", i+1, err)
+		}
+	}
+	if got := fake.GroupMembers("Members"); !slices.Equal(got, []string{"gil"}) {
+		t.Errorf("Members = %v", got)
+	}
+	if n := fake.Count(http.MethodPut, "/groups/"+strconv.Itoa(fake.GroupID("members"))+"/members.json"); n != 1 {
+		t.Errorf("%d group adds; want 1", n)
+	}
+}
+
 // A log-out that failed after the suspension went through must be done by
 // the retry, or the member keeps a live session.
 func TestSuspendRetryFinishesTheLogOut(t *testing.T) {

@@ -119,6 +119,16 @@ func (s *Server) AddGroup(groupName string) int {
 	return s.lastID
 }
 
+// GroupID is the id of the group called groupName (any case), 0 if none.
+func (s *Server) GroupID(groupName string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g, ok := s.groups[strings.ToLower(groupName)]; ok {
+		return g.id
+	}
+	return 0
+}
+
 // User returns the user with id.
 func (s *Server) User(id int) (User, bool) {
 	s.mu.Lock()
