@@ -164,6 +164,8 @@ func (c *Config) applyDefaults() {
 	setDuration(&c.Keys.PublishLead, 10*time.Minute)
 	setDuration(&c.Keys.RetiredFor, 7*24*time.Hour)
 	setDuration(&c.Downstream.PollInterval, 10*time.Minute)
+	c.Downstream.SuspensionText = strings.TrimSpace(c.Downstream.SuspensionText)
+	setDefault(&c.Downstream.SuspensionText, "Membership of the co-op ended.")
 }
 
 func setDefault(s *string, v string) {

@@ -35,6 +35,9 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 	if c.Tokens.CodeLifetime == 0 || c.Keys.PublishLead == 0 || c.Downstream.PollInterval != 10*time.Minute {
 		t.Error("duration defaults not applied")
 	}
+	if c.Downstream.SuspensionText != "Membership of the co-op ended." {
+		t.Errorf("suspension text %q; want the neutral default", c.Downstream.SuspensionText)
+	}
 }
 
 func TestExampleFileIsValidOnceSecretsAreSet(t *testing.T) {

@@ -12,6 +12,11 @@ type Downstream struct {
 	// webhook would have announced, and how often accounts held by a
 	// service's setting are tried again. Default 10m, at least 1m.
 	PollInterval time.Duration `yaml:"poll_interval" validate:"min=1m"`
+	// SuspensionText is what every service is told when coopgate suspends a
+	// former member's account. Discourse shows it publicly unless
+	// hide_suspension_reasons is on, so it is a fixed, neutral text: the
+	// secretary's own reason stays in coopgate's audit log.
+	SuspensionText string `yaml:"suspension_text" validate:"max=300"`
 }
 
 // Mastodon is the co-op's Mastodon instance.

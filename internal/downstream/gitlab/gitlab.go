@@ -84,13 +84,16 @@ func (c *Client) Suspend(ctx context.Context, p downstream.Person, _ string) (do
 	if err != nil {
 		return downstream.Account{}, err
 	}
-	if u.account().State != downstream.StateSuspended {
+	before := u.account().State
+	if before != downstream.StateSuspended {
 		if err := c.action(ctx, "block user", u.ID, "block"); err != nil {
 			return downstream.Account{}, err
 		}
 		u.State = stateBlocked
 	}
-	return u.account(), nil
+	a := u.account()
+	a.Before = before
+	return a, nil
 }
 
 // Reinstate unblocks the member's user if coopgate's kind of block is on
