@@ -87,7 +87,10 @@ func (e *Error) Error() string {
 		b.WriteString(": " + e.Message)
 	}
 	if e.Fix != "" {
-		b.WriteString(". To fix: " + e.Fix)
+		if !strings.HasSuffix(b.String(), ".") {
+			b.WriteString(".")
+		}
+		b.WriteString(" To fix: " + e.Fix)
 	}
 	return b.String()
 }

@@ -141,7 +141,7 @@ func (c *Client) suspend(ctx context.Context, id int, text string) error {
 	if hasStatus(err, http.StatusConflict) {
 		return nil
 	}
-	return err
+	return staffRefusal(err)
 }
 
 func (c *Client) account(u adminUser) downstream.Account {

@@ -66,7 +66,9 @@ func (p *Provisioner) releaseHeldIn(ctx context.Context, tx pgx.Tx, service stri
 		if t.Action == "" {
 			t.Action = ActionEnsure
 		}
-		if _, err := p.insert(ctx, tx, t); err != nil {
+		// The job that was held may still be finishing (it records before
+		// River marks it cancelled): insertNow puts one more behind it.
+		if err := p.insertNow(ctx, tx, t); err != nil {
 			return 0, err
 		}
 	}
@@ -113,7 +115,7 @@ func (w *recheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) err
 		if t.Action == "" {
 			t.Action = ActionEnsure
 		}
-		if err := database.InTx(ctx, w.p.Pool, func(tx pgx.Tx) error { _, err := w.p.insert(ctx, tx, t); return err }); err != nil {
+		if err := database.InTx(ctx, w.p.Pool, func(tx pgx.Tx) error { return w.p.insertNow(ctx, tx, t) }); err != nil {
 			return err
 		}
 	}

@@ -20,7 +20,7 @@ func TestFailedListAndRetry(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, only("discourse"))
 	ann, appID := h.applicant(t, "ann")
-	h.discourse.SetMaxUsernameLength(2)
+	h.discourse.FailPath("POST", "/users.json", 1, 400)
 
 	h.approve(t, appID)
 	eventually(t, "account failed", func() (bool, string) {
@@ -32,11 +32,10 @@ func TestFailedListAndRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(list) != 1 || list[0].PersonID != ann.ID || list[0].Username != "ann" || list[0].Service != "discourse" ||
-		!strings.Contains(list[0].LastError, "Username must be no more than 2 characters") {
-		t.Fatalf("failed list %+v; want ann's discourse account with Discourse's reason", list)
+		!strings.Contains(list[0].LastError, "HTTP 400: Bad Request") {
+		t.Fatalf("failed list %+v; want ann's discourse account with Discourse's answer", list)
 	}
 
-	h.discourse.SetMaxUsernameLength(20)
 	asker := audit.Actor{Label: "secretary@example.coop"}
 	if err := h.prov.Retry(ctx, ann.ID, "discourse", asker); err != nil {
 		t.Fatal(err)
@@ -55,7 +54,7 @@ func TestFailedListAndRetry(t *testing.T) {
 }
 
 // TestRetryRepeatsWhatFailed: a failed suspension is retried as a
-// suspension, with the secretary's reason, not as an ensure.
+// suspension, not as an ensure.
 func TestRetryRepeatsWhatFailed(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, only("gitlab"))
