@@ -119,11 +119,13 @@ func (p *Provisioner) plan(ctx context.Context, svc downstream.Service, person *
 
 func change(service string, action Action, state downstream.State) string {
 	if action == ActionSuspend {
-		switch state {
-		case downstream.StateMissing:
+		switch {
+		case state == downstream.StateMissing:
 			return "nothing to suspend"
-		case downstream.StateSuspended:
+		case state == downstream.StateSuspended:
 			return "already suspended"
+		case state == downstream.StatePending && service == "gitlab":
+			return "would reject the request waiting for approval (GitLab cannot block it)"
 		}
 		return "would suspend it"
 	}

@@ -124,7 +124,7 @@ func TestReconcileDryRunChangesNothing(t *testing.T) {
 		"ann mastodon ensure: pending (id ", "would approve it",
 		"ann discourse ensure: active (id ", "ann gitlab ensure: missing: would create it",
 		"bob mastodon suspend: missing: nothing to suspend", "bob discourse suspend: missing: nothing to suspend",
-		"bob gitlab suspend: pending (id ", "would suspend it",
+		"bob gitlab suspend: pending (id ", "would reject the request waiting for approval",
 	}
 	all := strings.Join(plans, "\n")
 	for _, w := range want {
@@ -152,10 +152,10 @@ func TestReconcileDryRunChangesNothing(t *testing.T) {
 	if du, ok := h.discourse.UserBySubject(ann.ID); !ok || h.discourse.Users() != 1 {
 		t.Errorf("ann's discourse user %+v (linked: %v); want the existing one linked", du, ok)
 	}
-	if gu, _ := h.gitlab.UserBySubject(bob.ID); gu.State != "blocked" {
-		t.Errorf("bob's gitlab user %+v; want blocked", gu)
+	if gu, ok := h.gitlab.UserBySubject(bob.ID); ok {
+		t.Errorf("bob's gitlab user %+v; want the request waiting for approval rejected", gu)
 	}
-	if a := h.account(t, bob.ID, "gitlab"); a.State != "suspended" {
+	if a := h.account(t, bob.ID, "gitlab"); a.State != "missing" {
 		t.Errorf("bob's gitlab record %+v", a)
 	}
 }

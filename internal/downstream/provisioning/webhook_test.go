@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 )
@@ -113,6 +114,37 @@ func TestWebhookRejectsAStrangersSignUp(t *testing.T) {
 	}
 	if n := len(h.jobsOf(t, "downstream_ensure")); n != 0 {
 		t.Errorf("%d ensure jobs for a stranger's sign-up", n)
+	}
+}
+
+// TestWebhookBindsByUsernameOnlyWithAnEmailTheMemberHad: an approved
+// account with a member's username is theirs only if its email is one they
+// had (an address they changed in coopgate since); with any other email it
+// may be a stranger's, and no job is made for the member.
+func TestWebhookBindsByUsernameOnlyWithAnEmailTheMemberHad(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, only("mastodon"))
+	ann := h.member(t, "ann")
+	bob := h.member(t, "bob")
+	err := audit.Record(ctx, h.pool, audit.Actor{PersonID: bob.ID, Label: bob.Email}, audit.Event{Action: "person.email_change",
+		SubjectType: "person", SubjectID: bob.ID, Before: map[string]any{"email": "bob@old.example"}, After: map[string]any{"email": bob.Email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := h.mastodon.AddOIDCLogin("ann", "someone@else.example")
+	bobs := h.mastodon.AddOIDCLogin("bob", "bob@old.example")
+	for _, id := range []string{stranger.ID, bobs.ID} {
+		body, sig := h.mastodon.SignedWebhook([]byte(webhookSecret), mastodon.EventAccountCreated, id)
+		if code := h.deliver(t, body, sig); code != http.StatusNoContent {
+			t.Fatalf("answered %d", code)
+		}
+	}
+	h.waitJobs(t, "downstream_ensure", 1)
+	if a := h.account(t, bob.ID, "mastodon"); a.RemoteID != bobs.ID || a.State != "active" {
+		t.Errorf("bob's record %+v; want his account under his former email", a)
+	}
+	if a := h.account(t, ann.ID, "mastodon"); a.RemoteID != "" {
+		t.Errorf("ann's record %+v; want nothing bound to the stranger's account", a)
 	}
 }
 
