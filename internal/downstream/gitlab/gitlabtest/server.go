@@ -206,7 +206,7 @@ func (s *Server) authorized(next http.Handler) http.Handler {
 		if !ok {
 			downstreamtest.WriteJSON(w, http.StatusForbidden, map[string]string{"error": "insufficient_scope",
 				"error_description": "The request requires higher privileges than provided by the access token.",
-				"scope": strings.Join(want, " ")})
+				"scope":             strings.Join(want, " ")})
 			return
 		}
 		next.ServeHTTP(w, r)
