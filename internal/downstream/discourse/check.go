@@ -80,7 +80,6 @@ var settingChecks = []struct {
 	}},
 }
 
-
 func checkSettings(values map[string]string) []downstream.Finding {
 	out := make([]downstream.Finding, 0, len(settingChecks))
 	for _, c := range settingChecks {

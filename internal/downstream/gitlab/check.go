@@ -62,4 +62,3 @@ func (c *Client) adminAccess(ctx context.Context) downstream.Finding {
 	}
 	return f
 }
-
