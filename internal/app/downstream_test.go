@@ -10,11 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/coopgate/coopgate/internal/apptest"
 	"github.com/coopgate/coopgate/internal/config"
-	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream/discourse/discoursetest"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon/mastodontest"
@@ -51,6 +48,10 @@ func TestMastodonWebhookThroughTheGateway(t *testing.T) {
 	fake := mastodontest.NewServer(t, "mastodon-token")
 	g := apptest.Start(t, withMastodon(fake, testWebhookSecret))
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
+	// Her enrolment's own ensure finds no Mastodon account yet.
+	waitFor(t, "the enrolment's ensure done", func() bool {
+		return countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 1
+	})
 	acct := fake.AddPendingSignUp("ann", ann.Email)
 	body, sig := fake.SignedWebhook([]byte(testWebhookSecret), mastodon.EventAccountCreated, acct.ID)
 
@@ -58,21 +59,21 @@ func TestMastodonWebhookThroughTheGateway(t *testing.T) {
 	if code := postWebhook(t, g, body, forged); code != http.StatusUnauthorized {
 		t.Errorf("bad signature: %d; want 401", code)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 0 {
-		t.Fatalf("%d jobs after a refused delivery", n)
+	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 1 {
+		t.Fatalf("%d jobs after a refused delivery; want only the enrolment's", n)
 	}
 	if code := postWebhook(t, g, body, sig); code != http.StatusNoContent {
 		t.Fatalf("delivery: %d", code)
 	}
 	waitFor(t, "the sign-up approved and the job finished", func() bool {
 		a, _ := fake.Account(acct.ID)
-		return a.Approved && countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 1
+		return a.Approved && countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 2
 	})
 	if code := postWebhook(t, g, body, sig); code != http.StatusNoContent {
 		t.Fatalf("replay: %d", code)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 1 {
-		t.Errorf("%d ensure jobs after a replay; want 1", n)
+	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 2 {
+		t.Errorf("%d ensure jobs after a replay; want 2 (the enrolment's and the delivery's)", n)
 	}
 }
 
@@ -96,14 +97,9 @@ func TestDownstreamAdminPage(t *testing.T) {
 	g := apptest.Start(t, func(c *config.Config) {
 		c.Downstream.Discourse = config.Discourse{Enabled: true, BaseURL: forum.URL, APIKey: "forum-key", APIUsername: "system"}
 	})
+	// Enrolling them enqueues their forum accounts, as any admission does.
 	member := g.CreatePerson(t, "bob@example.coop", "bobby", people.Admitted)
 	sec := g.CreatePerson(t, "sec@example.coop", "secretary", people.Admitted, people.RoleSecretary)
-	for _, p := range []apptest.Person{member, sec} { // what admission does for every member it makes
-		err := database.InTx(ctx, g.App.Pool, func(tx pgx.Tx) error { return g.App.Downstream.Admitted(ctx, tx, p.Person) })
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	waitFor(t, "bobby's refusal and the secretary's hold recorded", func() bool {
 		return accountState(ctx, g, member.ID) == "failed" && accountState(ctx, g, sec.ID) == "needs_setting"
 	})
