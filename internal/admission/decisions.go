@@ -127,7 +127,7 @@ func (s *Service) Cease(ctx context.Context, personID, reason string, actor audi
 		if s.Downstream == nil {
 			return nil
 		}
-		return s.Downstream.Ceased(ctx, tx, p, reason)
+		return s.Downstream.Ceased(ctx, tx, p)
 	})
 }
 

@@ -1,7 +1,8 @@
 // Package admission owns who gets in and who stays in: sign-up, email
 // verification, the admission decision (allow-listed domain, member
-// register, or the secretary's approval), rejection, ending and reinstating a
-// membership, password reset and change of email.
+// register, or the secretary's approval), enrolling a member directly (the
+// CLI, `coopgate dev`), rejection, ending and reinstating a membership,
+// password reset and change of email.
 //
 // Each transition is one transaction that also writes its audit event and
 // enqueues what it causes (mail, downstream account jobs): nothing is

@@ -17,10 +17,12 @@ import (
 
 // Downstream is told, inside the transaction of the change, when a person's
 // standing changes, so it can enqueue the account jobs for the co-op's
-// services. It is the seam to internal/downstream.
+// services. It is the seam to internal/downstream. It is not told the
+// secretary's reason for a cessation: that stays in the audit log, and the
+// services get a neutral text.
 type Downstream interface {
 	Admitted(ctx context.Context, tx pgx.Tx, p *people.Person) error
-	Ceased(ctx context.Context, tx pgx.Tx, p *people.Person, reason string) error
+	Ceased(ctx context.Context, tx pgx.Tx, p *people.Person) error
 	Reinstated(ctx context.Context, tx pgx.Tx, p *people.Person) error
 }
 

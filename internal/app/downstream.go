@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/riverqueue/river"
+
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/web/account"
 	"github.com/coopgate/coopgate/internal/web/admin"
@@ -21,16 +23,16 @@ func (a *App) addDownstreamWorkers() error {
 }
 
 // attachDownstream, once the River client exists, lets the provisioner
-// enqueue, tells admission about it, and schedules the Mastodon poll.
+// enqueue, tells admission about it, and schedules the Mastodon poll and the
+// recheck of accounts held by a service's setting.
 func (a *App) attachDownstream() error {
-	every, err := provisioning.PollInterval(a.Config.Downstream)
-	if err != nil {
-		return err
-	}
+	every := a.Config.Downstream.PollInterval
 	a.Downstream.Jobs = a.Jobs
 	a.Admission.Downstream = a.Downstream
-	if poll := a.Downstream.PollJob(every); poll != nil {
-		a.Jobs.PeriodicJobs().Add(poll)
+	for _, job := range []*river.PeriodicJob{a.Downstream.PollJob(every), a.Downstream.RecheckJob(every)} {
+		if job != nil {
+			a.Jobs.PeriodicJobs().Add(job)
+		}
 	}
 	return nil
 }

@@ -4,16 +4,14 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/coopgate/coopgate/internal/apptest"
 	"github.com/coopgate/coopgate/internal/config"
-	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream/discourse/discoursetest"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon/mastodontest"
@@ -50,6 +48,10 @@ func TestMastodonWebhookThroughTheGateway(t *testing.T) {
 	fake := mastodontest.NewServer(t, "mastodon-token")
 	g := apptest.Start(t, withMastodon(fake, testWebhookSecret))
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
+	// Her enrolment's own ensure finds no Mastodon account yet.
+	waitFor(t, "the enrolment's ensure done", func() bool {
+		return countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 1
+	})
 	acct := fake.AddPendingSignUp("ann", ann.Email)
 	body, sig := fake.SignedWebhook([]byte(testWebhookSecret), mastodon.EventAccountCreated, acct.ID)
 
@@ -57,21 +59,21 @@ func TestMastodonWebhookThroughTheGateway(t *testing.T) {
 	if code := postWebhook(t, g, body, forged); code != http.StatusUnauthorized {
 		t.Errorf("bad signature: %d; want 401", code)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 0 {
-		t.Fatalf("%d jobs after a refused delivery", n)
+	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 1 {
+		t.Fatalf("%d jobs after a refused delivery; want only the enrolment's", n)
 	}
 	if code := postWebhook(t, g, body, sig); code != http.StatusNoContent {
 		t.Fatalf("delivery: %d", code)
 	}
 	waitFor(t, "the sign-up approved and the job finished", func() bool {
 		a, _ := fake.Account(acct.ID)
-		return a.Approved && countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 1
+		return a.Approved && countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 2
 	})
 	if code := postWebhook(t, g, body, sig); code != http.StatusNoContent {
 		t.Fatalf("replay: %d", code)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 1 {
-		t.Errorf("%d ensure jobs after a replay; want 1", n)
+	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 2 {
+		t.Errorf("%d ensure jobs after a replay; want 2 (the enrolment's and the delivery's)", n)
 	}
 }
 
@@ -85,23 +87,21 @@ func TestMastodonWebhookWithoutASecretIsNotThere(t *testing.T) {
 }
 
 // TestDownstreamAdminPage: only secretaries see the accounts that need a
-// look; Retry syncs one again once its cause is fixed.
+// look; Retry syncs one again once its cause is fixed, and an account held
+// by a Discourse setting goes again when the secretary says it is changed.
 func TestDownstreamAdminPage(t *testing.T) {
 	ctx := context.Background()
 	forum := discoursetest.NewServer(t, "forum-key", "system")
+	forum.SetMaxUsernameLength(5) // "secretary" is refused while this holds
+	forum.FailPath(http.MethodPost, "/users.json", 1, http.StatusBadRequest)
 	g := apptest.Start(t, func(c *config.Config) {
 		c.Downstream.Discourse = config.Discourse{Enabled: true, BaseURL: forum.URL, APIKey: "forum-key", APIUsername: "system"}
 	})
-	sec := g.CreatePerson(t, "sec@example.coop", "secretary", people.Admitted, people.RoleSecretary)
+	// Enrolling them enqueues their forum accounts, as any admission does.
 	member := g.CreatePerson(t, "bob@example.coop", "bobby", people.Admitted)
-	forum.SetMaxUsernameLength(3) // "bobby" is refused, and "secretary" is not synced at all
-	err := database.InTx(ctx, g.App.Pool, func(tx pgx.Tx) error { return g.App.Downstream.Admitted(ctx, tx, member.Person) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the refusal recorded", func() bool {
-		accts, _ := provisioning.Accounts(ctx, g.App.Pool, member.ID)
-		return len(accts) == 1 && accts[0].State == "failed"
+	sec := g.CreatePerson(t, "sec@example.coop", "secretary", people.Admitted, people.RoleSecretary)
+	waitFor(t, "bobby's refusal and the secretary's hold recorded", func() bool {
+		return accountState(ctx, g, member.ID) == "failed" && accountState(ctx, g, sec.ID) == "needs_setting"
 	})
 
 	if resp, _ := apptest.Get(t, apptest.Browser(t), g.URL+"/admin/downstream"); resp.StatusCode != http.StatusSeeOther {
@@ -116,23 +116,30 @@ func TestDownstreamAdminPage(t *testing.T) {
 	browser := apptest.Browser(t)
 	apptest.LogIn(t, browser, g.URL, g.URL+"/login", sec.Email, sec.Password)
 	resp, body := apptest.Get(t, browser, g.URL+"/admin/downstream")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "bobby") || !strings.Contains(body, "Username must be no more than 3 characters") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "bobby") || !strings.Contains(body, "HTTP 400") ||
+		!strings.Contains(body, "max_username_length to 30") {
 		t.Fatalf("secretary's list: %d\n%s", resp.StatusCode, body)
 	}
-	forum.SetMaxUsernameLength(20)
-	resp, _ = apptest.Submit(t, browser, g.URL+"/admin/downstream", body, "/admin/downstream/retry", nil)
+	resp, _ = apptest.Submit(t, browser, g.URL+"/admin/downstream", body, "/admin/downstream/retry",
+		url.Values{"person_id": {member.ID}, "service": {"discourse"}})
 	if loc, _ := resp.Location(); resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Path != "/admin/downstream" {
 		t.Fatalf("retry: %d %v", resp.StatusCode, loc)
 	}
-	waitFor(t, "the account synced after the retry", func() bool {
-		accts, _ := provisioning.Accounts(ctx, g.App.Pool, member.ID)
-		return len(accts) == 1 && accts[0].State == "active"
-	})
-	if _, body = apptest.Get(t, browser, g.URL+"/admin/downstream"); strings.Contains(body, "bobby") {
-		t.Errorf("the synced account is still listed")
+	waitFor(t, "bobby's account synced after the retry", func() bool { return accountState(ctx, g, member.ID) == "active" })
+
+	forum.SetMaxUsernameLength(30)
+	resp, _ = apptest.Submit(t, browser, g.URL+"/admin/downstream", body, "/admin/downstream/retry-held", nil)
+	if loc, _ := resp.Location(); resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Query().Get("released") != "1" {
+		t.Fatalf("retry held: %d %v", resp.StatusCode, loc)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM audit_events WHERE action = 'downstream.retry' AND actor_id = '"+sec.ID+"'"); n != 1 {
-		t.Errorf("%d retry audit events by the secretary; want 1", n)
+	waitFor(t, "the held account synced", func() bool { return accountState(ctx, g, sec.ID) == "active" })
+	if _, body = apptest.Get(t, browser, g.URL+"/admin/downstream"); strings.Contains(body, "bobby") || strings.Contains(body, "held accounts again") {
+		t.Errorf("synced accounts are still listed:\n%s", body)
+	}
+	for action, want := range map[string]int{"downstream.retry": 1, "downstream.retry_held": 1} {
+		if n := countRows(t, g, "SELECT count(*) FROM audit_events WHERE action = '"+action+"' AND actor_id = '"+sec.ID+"'"); n != want {
+			t.Errorf("%d %s audit events by the secretary; want %d", n, action, want)
+		}
 	}
 	// The admin person page shows the same record.
 	u, _ := forum.UserBySubject(member.ID)
@@ -140,6 +147,14 @@ func TestDownstreamAdminPage(t *testing.T) {
 	if !strings.Contains(body, `<td>discourse</td><td><span class="badge active">active</span></td><td>`+strconv.Itoa(u.ID)+`</td>`) {
 		t.Errorf("person page does not show the synced forum account:\n%s", body)
 	}
+}
+
+func accountState(ctx context.Context, g *apptest.Gateway, personID string) string {
+	accts, _ := provisioning.Accounts(ctx, g.App.Pool, personID)
+	if len(accts) != 1 {
+		return ""
+	}
+	return accts[0].State
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {

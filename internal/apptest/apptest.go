@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/config"
@@ -132,6 +133,9 @@ type Person struct {
 }
 
 // CreatePerson makes a person with a verified email and the given status.
+// An admitted person is enrolled through admission, as the CLI and
+// `coopgate dev` do, so their service accounts are enqueued; a person in
+// any other status is put straight into the database as a fixture.
 func (g *Gateway) CreatePerson(t testing.TB, email, username string, status people.Status, roles ...string) Person {
 	t.Helper()
 	ctx := context.Background()
@@ -140,10 +144,18 @@ func (g *Gateway) CreatePerson(t testing.TB, email, username string, status peop
 	if err != nil {
 		t.Fatal(err)
 	}
+	name := strings.ToUpper(username[:1]) + username[1:] + " Example"
+	if status == people.Admitted {
+		p, err := g.App.Admission.Enrol(ctx, admission.Enrolment{Email: email, Name: name, Username: username,
+			PasswordHash: hash, Roles: append([]string{}, roles...)}, audit.Actor{Label: "test"})
+		if err != nil {
+			t.Fatalf("enrolling %s: %v", email, err)
+		}
+		return Person{Person: p, Password: pw}
+	}
 	var p *people.Person
 	err = database.InTx(ctx, g.App.Pool, func(tx pgx.Tx) error {
-		p, err = people.Create(ctx, tx, people.New{Email: email, Name: strings.ToUpper(username[:1]) + username[1:] + " Example",
-			Username: username, PasswordHash: hash, Status: status, EmailVerified: true, Roles: append([]string{}, roles...)})
+		p, err = people.Create(ctx, tx, people.New{Email: email, Name: name, Username: username, PasswordHash: hash, Status: status, EmailVerified: true, Roles: append([]string{}, roles...)})
 		if err != nil {
 			return err
 		}

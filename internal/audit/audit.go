@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/coopgate/coopgate/internal/database"
 )
 
@@ -50,6 +52,22 @@ func Record(ctx context.Context, q database.Querier, actor Actor, e Event) error
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// FormerValues lists the values a subject's field had before each event of
+// action, oldest first: for example every email a person had before an
+// email change, which the downstream clients take as still theirs.
+func FormerValues(ctx context.Context, q database.Querier, action, subjectID, field string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT before->>$3 FROM audit_events
+		WHERE action = $1 AND subject_id = $2 AND before ? $3 ORDER BY id`, action, subjectID, field)
+	if err != nil {
+		return nil, fmt.Errorf("audit: former values: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("audit: former values: %w", err)
+	}
+	return out, nil
 }
 
 func jsonOrNil(v any) ([]byte, error) {

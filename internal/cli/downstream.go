@@ -12,20 +12,28 @@ import (
 	"github.com/coopgate/coopgate/internal/jobs"
 )
 
-const downstreamUsage = "coopgate downstream sync [--dry-run] [--service mastodon|discourse|gitlab] [--config FILE]"
+const downstreamUsage = "coopgate downstream sync [--dry-run] [--service mastodon|discourse|gitlab] [--config FILE]\n" +
+	"       coopgate downstream check [--service mastodon|discourse|gitlab] [--config FILE]"
 
-// runDownstream reconciles every member's and former member's accounts on
+func runDownstream(e env, args []string) error {
+	switch {
+	case len(args) > 0 && args[0] == "sync":
+		return runDownstreamSync(e, args[1:])
+	case len(args) > 0 && args[0] == "check":
+		return runDownstreamCheck(e, args[1:])
+	}
+	return fmt.Errorf("%w: %s", errUsage, downstreamUsage)
+}
+
+// runDownstreamSync reconciles every member's and former member's accounts on
 // the enabled services once, here and now, printing a line per account.
 // It is for a first rollout (linking accounts that existed before coopgate)
 // and for checking up; day to day the server's jobs keep accounts in step.
-func runDownstream(e env, args []string) error {
-	if len(args) == 0 || args[0] != "sync" {
-		return fmt.Errorf("%w: %s", errUsage, downstreamUsage)
-	}
+func runDownstreamSync(e env, args []string) error {
 	fs, path := flags(e, "downstream sync")
 	dryRun := fs.Bool("dry-run", false, "only report what a sync would change; change nothing")
 	only := fs.String("service", "", "sync only this service: mastodon, discourse or gitlab")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg, pool, err := openDatabase(e, *path)

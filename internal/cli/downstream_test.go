@@ -46,7 +46,7 @@ downstream: {gitlab: {enabled: true, base_url: '` + fake.URL + `', token: glpat-
 	}
 	existing := fake.AddUser(gitlabtest.User{Username: "ann", Name: "Ann", Email: "ann@example.coop"})
 
-	out := runDownstreamSync(t, "downstream", "sync", "--dry-run", "--config", path)
+	out := runCLI(t, "downstream", "sync", "--dry-run", "--config", path)
 	for _, want := range []string{"ann (admitted) gitlab ensure: active (id ", "bob (admitted) gitlab ensure: missing: would create it", "nothing was changed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run said:\n%s\nwant %q", out, want)
@@ -56,7 +56,7 @@ downstream: {gitlab: {enabled: true, base_url: '` + fake.URL + `', token: glpat-
 		t.Fatalf("the dry run changed GitLab: %d users", fake.Users())
 	}
 
-	out = runDownstreamSync(t, "downstream", "sync", "--config", path)
+	out = runCLI(t, "downstream", "sync", "--config", path)
 	if !strings.Contains(out, "synced 2 accounts") {
 		t.Errorf("sync said:\n%s", out)
 	}
@@ -71,7 +71,7 @@ downstream: {gitlab: {enabled: true, base_url: '` + fake.URL + `', token: glpat-
 	}
 }
 
-func runDownstreamSync(t *testing.T, args ...string) string {
+func runCLI(t *testing.T, args ...string) string {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	if code := Run(context.Background(), args, nil, &stdout, &stderr); code != 0 {

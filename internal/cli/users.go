@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
+	"time"
 
+	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/audit"
-	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/coopgate/coopgate/internal/password"
 	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/username"
 )
 
 func runUsers(e env, args []string) error {
@@ -28,26 +32,22 @@ func runUsers(e env, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	nu := people.New{Email: *email, Name: strings.TrimSpace(*name), Username: strings.ToLower(*username),
-		Status: people.Admitted, EmailVerified: true, Roles: []string{}}
-	if err := checkNewUser(nu, *role); err != nil {
+	in := admission.Enrolment{Email: people.NormalizeEmail(*email), Name: strings.TrimSpace(*name),
+		Username: strings.ToLower(*username), Roles: []string{}}
+	if err := checkNewUser(in, *role); err != nil {
 		return err
 	}
 	if *role == people.RoleSecretary {
-		nu.Roles = []string{people.RoleSecretary}
+		in.Roles = []string{people.RoleSecretary}
 	}
 	pw, generated, err := readPassword(e, *fromStdin)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
+	if in.PasswordHash, err = password.Hash(e.ctx, pw); err != nil {
 		return err
 	}
-	if nu.PasswordHash, err = password.Hash(e.ctx, pw); err != nil {
-		return err
-	}
-	p, err := createUser(e, cfg.DatabaseURL, nu)
+	p, err := enrol(e, *path, in)
 	if err != nil {
 		return err
 	}
@@ -58,16 +58,19 @@ func runUsers(e env, args []string) error {
 	return nil
 }
 
-func checkNewUser(nu people.New, role string) error {
+func checkNewUser(in admission.Enrolment, role string) error {
 	var problems []string
-	if !strings.Contains(nu.Email, "@") {
+	if !strings.Contains(in.Email, "@") {
 		problems = append(problems, "--email: must be an email address")
 	}
-	if nu.Name == "" {
+	if in.Name == "" {
 		problems = append(problems, "--name: required")
 	}
-	if !people.UsernamePattern.MatchString(nu.Username) {
+	switch {
+	case !people.UsernamePattern.MatchString(in.Username):
 		problems = append(problems, "--username: 1–30 of a-z, 0-9 and _")
+	case username.Reserved(in.Username):
+		problems = append(problems, "--username: reserved by one of the co-op's services (see internal/username/reserved.txt)")
 	}
 	if role != "member" && role != people.RoleSecretary {
 		problems = append(problems, "--role: member or secretary")
@@ -95,22 +98,23 @@ func readPassword(e env, fromStdin bool) (pw string, generated bool, err error) 
 	return pw, false, nil
 }
 
-func createUser(e env, url string, nu people.New) (*people.Person, error) {
-	pool, err := database.Open(e.ctx, url)
+// enrol admits the person through admission, as sign-up would, so their
+// accounts on the co-op's services are enqueued with them; the server's
+// workers create them. The job client here only inserts.
+func enrol(e env, path string, in admission.Enrolment) (*people.Person, error) {
+	cfg, pool, err := openDatabase(e, path)
 	if err != nil {
 		return nil, err
 	}
 	defer pool.Close()
-	var p *people.Person
-	err = database.InTx(e.ctx, pool, func(tx pgx.Tx) error {
-		var err error
-		if p, err = people.Create(e.ctx, tx, nu); err != nil {
-			return err
-		}
-		return audit.Record(e.ctx, tx, audit.Actor{Label: "cli"}, audit.Event{
-			Action: "person.create", SubjectType: "person", SubjectID: p.ID,
-			After: map[string]any{"email": p.Email, "username": p.Username, "roles": p.Roles, "status": p.Status},
-		})
-	})
-	return p, err
+	log := app.NewLogger(cfg.Log)
+	down, err := provisioning.FromConfig(pool, cfg.Downstream, log)
+	if err != nil {
+		return nil, err
+	}
+	if down.Jobs, err = jobs.NewClient(pool, nil, log); err != nil {
+		return nil, err
+	}
+	s := &admission.Service{Pool: pool, Jobs: down.Jobs, Downstream: down, Now: time.Now}
+	return s.Enrol(e.ctx, in, audit.Actor{Label: "cli"})
 }

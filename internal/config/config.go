@@ -128,7 +128,7 @@ func Parse(b []byte, getenv func(string) string) (*Config, error) {
 	// An empty file decodes to io.EOF: let it through to validation, which
 	// then names every missing key.
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, decodeError(b, err)
 	}
 	c.applyEnv(getenv)
 	c.applyDefaults()
@@ -163,6 +163,9 @@ func (c *Config) applyDefaults() {
 	setDuration(&t.SessionLifetime, 14*24*time.Hour)
 	setDuration(&c.Keys.PublishLead, 10*time.Minute)
 	setDuration(&c.Keys.RetiredFor, 7*24*time.Hour)
+	setDuration(&c.Downstream.PollInterval, 10*time.Minute)
+	c.Downstream.SuspensionText = strings.TrimSpace(c.Downstream.SuspensionText)
+	setDefault(&c.Downstream.SuspensionText, "Membership of the co-op ended.")
 }
 
 func setDefault(s *string, v string) {

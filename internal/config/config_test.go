@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 const validYAML = `
@@ -31,8 +32,11 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 	if c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" || c.Listen != "127.0.0.1:8080" {
 		t.Errorf("defaults not applied: %+v %q", c.SMTP, c.Listen)
 	}
-	if c.Tokens.CodeLifetime == 0 || c.Keys.PublishLead == 0 {
-		t.Error("lifetime defaults not applied")
+	if c.Tokens.CodeLifetime == 0 || c.Keys.PublishLead == 0 || c.Downstream.PollInterval != 10*time.Minute {
+		t.Error("duration defaults not applied")
+	}
+	if c.Downstream.SuspensionText != "Membership of the co-op ended." {
+		t.Errorf("suspension text %q; want the neutral default", c.Downstream.SuspensionText)
 	}
 }
 
@@ -67,6 +71,11 @@ func TestParseNamesEveryBadKey(t *testing.T) {
 		{"public with secret", "client_secret_basic", "none", []string{"clients[0].secret: a client with auth_method none"}},
 		{"missing secret", "secret: a-long-enough-secret", "secret: ''", []string{"clients[0].secret: required (or secret_hash, or COOPGATE_CLIENT_MASTODON_SECRET)"}},
 		{"two problems", "name: Example Co-op", "name: ''", []string{"coop.name: required"}},
+		{"poll interval not a duration", "smtp: {", "downstream: {poll_interval: banana}\nsmtp: {",
+			[]string{"downstream.poll_interval: must be a duration such as 90s, 10m or 24h (line 7)"}},
+		{"poll interval too short", "smtp: {", "downstream: {poll_interval: 30s}\nsmtp: {", []string{"downstream.poll_interval: must be at least 1m"}},
+		{"a lifetime not a duration", "smtp: {", "tokens:\n  code_lifetime: 5 minutes\nsmtp: {",
+			[]string{"tokens.code_lifetime: must be a duration"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,10 +22,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/config"
-	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/devrp"
 	"github.com/coopgate/coopgate/internal/password"
 	"github.com/coopgate/coopgate/internal/people"
@@ -185,14 +185,8 @@ func ensureSecretary(ctx context.Context, a *app.App, dir string) (string, error
 	if err != nil {
 		return "", err
 	}
-	err = database.InTx(ctx, a.Pool, func(tx pgx.Tx) error {
-		p, err := people.Create(ctx, tx, people.New{Email: secretaryEmail, Name: "Sam Secretary", Username: "secretary",
-			PasswordHash: hash, Status: people.Admitted, EmailVerified: true, Roles: []string{people.RoleSecretary}})
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Actor{Label: "dev"}, audit.Event{Action: "person.create", SubjectType: "person", SubjectID: p.ID})
-	})
+	_, err = a.Admission.Enrol(ctx, admission.Enrolment{Email: secretaryEmail, Name: "Sam Secretary", Username: "secretary",
+		PasswordHash: hash, Roles: []string{people.RoleSecretary}}, audit.Actor{Label: "dev"})
 	if err != nil {
 		return "", fmt.Errorf("creating the demo secretary: %w", err)
 	}

@@ -11,6 +11,8 @@ package downstream
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 )
 
 // Person is who an account belongs to, in coopgate's words.
@@ -20,6 +22,21 @@ type Person struct {
 	Email    string // verified by coopgate
 	Name     string
 	Groups   []string // e.g. member, a membership class, secretary
+	// FormerEmails are addresses the person had before changing their
+	// email in coopgate; an account a service still has under one of them
+	// is theirs.
+	FormerEmails []string
+}
+
+// Owns says whether email is the person's, now or before.
+func (p Person) Owns(email string) bool {
+	if email == "" {
+		return false
+	}
+	if strings.EqualFold(email, p.Email) {
+		return true
+	}
+	return slices.ContainsFunc(p.FormerEmails, func(e string) bool { return strings.EqualFold(e, email) })
 }
 
 // State is where a person's account on a service stands.
@@ -36,6 +53,10 @@ const (
 type Account struct {
 	RemoteID string // the service's own id, empty when missing
 	State    State
+	// Before is the state Suspend found the account in (suspended already,
+	// by the service's moderators or by coopgate earlier); the other methods
+	// leave it empty.
+	Before State
 }
 
 // Service is what the job runner needs from each downstream service. Every
@@ -49,9 +70,12 @@ type Service interface {
 	// lifts a suspension: that is Reinstate's job.
 	Ensure(ctx context.Context, p Person) (Account, error)
 	// Suspend stops the person from using the account (Discourse also ends
-	// their sessions). An account that does not exist is reported as missing.
-	Suspend(ctx context.Context, p Person, reason string) (Account, error)
-	// Reinstate lifts a suspension coopgate made.
+	// their sessions), giving the service text as the reason, and reports
+	// the state it found in Account.Before. An account that does not exist
+	// is reported as missing.
+	Suspend(ctx context.Context, p Person, text string) (Account, error)
+	// Reinstate lifts the account's suspension. The caller asks only for a
+	// suspension coopgate made: a moderator's own stays.
 	Reinstate(ctx context.Context, p Person) (Account, error)
 }
 

@@ -23,15 +23,43 @@ const (
 	maxMessage     = 300
 )
 
+// Kind says whose move a refused call waits for, so that the secretary is
+// told what to do and the job runner knows whether to hold the account.
+type Kind int
+
+const (
+	// KindUnknown: a transport failure, a 5xx, a 429, or a refusal no client
+	// has a better word for.
+	KindUnknown Kind = iota
+	// KindCredentials: the service refused coopgate's key or token, or what
+	// that key's user may do. The sysadmin fixes coopgate's configuration or
+	// the token on the service.
+	KindCredentials
+	// KindSetting: one of the service's own settings forbids the call (a
+	// per-IP sign-up limit, closed registrations, a username length). Fix
+	// names the setting; the account is held and tried again once it changes.
+	KindSetting
+	// KindRefused: the service will not do it to this account, in its state
+	// or at its rank (a moderator's account, an LDAP-blocked user). A person
+	// decides, on the service.
+	KindRefused
+	// KindConflict: the account the service has is not clearly the member's
+	// (another email, another coopgate link). The secretary looks.
+	KindConflict
+)
+
 // Error is a failed call to a downstream service. It carries what the job
-// runner needs to decide (Permanent, RetryAfter) and a message that is safe to
-// show the secretary: the service's own error text, never a credential, never
-// the request URL (which can hold a member's email address).
+// runner needs to decide (Permanent, RetryAfter, Kind) and a message that is
+// safe to show the secretary: the service's own error text and what to change,
+// never a credential, never the request URL (which can hold a member's email
+// address).
 type Error struct {
 	Service string // "mastodon", "discourse", "gitlab"
 	Op      string // what coopgate was doing, e.g. "approve account"
 	Status  int    // the HTTP status; 0 when no response came back
 	Message string // safe to display
+	Kind    Kind
+	Fix     string // what to change, and where, when coopgate knows; safe to display
 
 	refused    bool // the service answered 2xx but said no in the body
 	retryAfter time.Duration
@@ -47,16 +75,36 @@ func (e *Error) Error() string {
 	switch {
 	case e.Status == 0:
 		b.WriteString(": service unreachable")
-	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
+	case e.refused:
+	case e.Kind == KindCredentials:
 		fmt.Fprintf(&b, ": HTTP %d (credentials or permissions refused)", e.Status)
-	case !e.refused:
+	case e.Kind == KindRefused:
+		fmt.Fprintf(&b, ": HTTP %d (refused for this account)", e.Status)
+	default:
 		fmt.Fprintf(&b, ": HTTP %d", e.Status)
 	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
 	}
+	if e.Fix != "" {
+		if !strings.HasSuffix(b.String(), ".") {
+			b.WriteString(".")
+		}
+		b.WriteString(" To fix: " + e.Fix)
+	}
 	return b.String()
 }
+
+// Because says whose move the error waits for, and what to change; it
+// returns e, so a client can classify as it returns.
+func (e *Error) Because(kind Kind, fix string) *Error {
+	e.Kind, e.Fix = kind, fix
+	return e
+}
+
+// Held says the account waits for a setting on the service to change: no
+// retry with backoff can help, but one after the change will.
+func (e *Error) Held() bool { return e.Kind == KindSetting }
 
 func (e *Error) Unwrap() error { return e.err }
 
@@ -122,7 +170,25 @@ func FromResponse(service, op string, resp *http.Response) *Error {
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		e.retryAfter = ParseRetryAfter(resp.Header, time.Now())
 	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		e.Kind = KindCredentials // until the service's client, which knows its answers, says otherwise
+	}
 	return e
+}
+
+// IsStatus says err is a service's answer with this HTTP status.
+func IsStatus(err error, status int) bool {
+	var de *Error
+	return errors.As(err, &de) && de.Status == status
+}
+
+// AsError is err's *Error, or nil.
+func AsError(err error) *Error {
+	var de *Error
+	if errors.As(err, &de) {
+		return de
+	}
+	return nil
 }
 
 // ReadJSON finishes a round trip: a non-2xx answer becomes an *Error, a 2xx

@@ -34,7 +34,7 @@ func New(pool *pgxpool.Pool) *Metrics {
 			Help: "Password logins by outcome (success, failure, throttled, locked)."}, []string{"outcome"}),
 		signUps: prometheus.NewCounter(prometheus.CounterOpts{Name: "coopgate_signups_total", Help: "Sign-ups accepted."}),
 		admissions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "coopgate_admissions_total",
-			Help: "People admitted, by rule (allowed_domain, member_register, secretary)."}, []string{"rule"}),
+			Help: "People admitted, by rule (allowed_domain, member_register, secretary, enrolled)."}, []string{"rule"}),
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "coopgate_tokens_issued_total",
 			Help: "Access tokens issued, by grant (authorization_code, refresh_token)."}, []string{"grant"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "coopgate_http_request_duration_seconds",

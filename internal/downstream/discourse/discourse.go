@@ -89,8 +89,9 @@ func (c *Client) Ensure(ctx context.Context, p downstream.Person) (downstream.Ac
 
 // Suspend suspends the member's user unless it already is, then logs it out
 // everywhere. The log-out runs every time, so a retry after a failed log-out
-// finishes the job.
-func (c *Client) Suspend(ctx context.Context, p downstream.Person, reason string) (downstream.Account, error) {
+// finishes the job. Discourse shows text on the user's profile unless
+// hide_suspension_reasons is on.
+func (c *Client) Suspend(ctx context.Context, p downstream.Person, text string) (downstream.Account, error) {
 	u, _, err := c.find(ctx, p)
 	if errors.Is(err, downstream.ErrNotFound) {
 		return downstream.Account{State: downstream.StateMissing}, nil
@@ -98,15 +99,16 @@ func (c *Client) Suspend(ctx context.Context, p downstream.Person, reason string
 	if err != nil {
 		return downstream.Account{}, err
 	}
-	if !u.suspended(c.now()) {
-		if err := c.suspend(ctx, u.ID, reason); err != nil {
+	before := u.state(c.now())
+	if before != downstream.StateSuspended {
+		if err := c.suspend(ctx, u.ID, text); err != nil {
 			return downstream.Account{}, err
 		}
 	}
 	if err := c.call(ctx, "log out user", http.MethodPost, c.userURL(u.ID, "log_out"), nil, nil); err != nil {
 		return downstream.Account{}, err
 	}
-	return downstream.Account{RemoteID: strconv.Itoa(u.ID), State: downstream.StateSuspended}, nil
+	return downstream.Account{RemoteID: strconv.Itoa(u.ID), State: downstream.StateSuspended, Before: before}, nil
 }
 
 // Reinstate lifts the user's suspension if it has one.
@@ -128,18 +130,18 @@ func (c *Client) Reinstate(ctx context.Context, p downstream.Person) (downstream
 }
 
 // suspend suspends user id. A 409 means a concurrent call won the race: the
-// user is suspended, which is what was asked.
-func (c *Client) suspend(ctx context.Context, id int, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		reason = "Membership of the co-op ended."
+// user is suspended, which is what was asked. Discourse requires a reason.
+func (c *Client) suspend(ctx context.Context, id int, text string) error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		text = "Membership of the co-op ended."
 	}
-	body := map[string]string{"suspend_until": suspendUntil, "reason": clipRunes(reason, 300)}
+	body := map[string]string{"suspend_until": suspendUntil, "reason": clipRunes(text, 300)}
 	err := c.call(ctx, "suspend user", http.MethodPut, c.userURL(id, "suspend"), body, nil)
 	if hasStatus(err, http.StatusConflict) {
 		return nil
 	}
-	return err
+	return staffRefusal(err)
 }
 
 func (c *Client) account(u adminUser) downstream.Account {

@@ -137,22 +137,31 @@ func TestEnsureExistingUsers(t *testing.T) {
 	}
 }
 
+// TestEnsureRefusals: each refusal Discourse gives a new user is told apart
+// (a setting that holds the account, a conflict, a username rule) and says
+// what to change.
 func TestEnsureRefusals(t *testing.T) {
 	tests := []struct {
 		name    string
 		seed    func(*discoursetest.Server)
 		p       downstream.Person
+		kind    downstream.Kind
 		message string
 	}{
 		{"email linked to another sub", func(f *discoursetest.Server) {
 			f.AddUser(discoursetest.User{Username: "cat", Email: "cat@example.coop", Active: true, Approved: true, ExternalIDs: map[string]string{"oidc": "someone-else"}})
-		}, person("cat"), "linked to another coopgate account"},
-		{"username Discourse forbids", nil, person("dee_"), "must end with a letter or a number"},
-		{"username too long for Discourse", nil, person("a_rather_long_member_name"), "no more than 20 characters"},
+		}, person("cat"), downstream.KindUnknown, "linked to another coopgate account"},
+		{"username Discourse forbids", nil, person("dee_"), downstream.KindRefused, "must end with a letter or a number"},
+		{"username too long for Discourse", nil, person("a_rather_long_member_name"), downstream.KindSetting, "max_username_length to 30"},
+		{"username too short for Discourse", nil, person("jo"), downstream.KindSetting, "min_username_length to 1"},
 		{"username taken by someone else", func(f *discoursetest.Server) {
 			f.AddUser(discoursetest.User{Username: "eve", Email: "other@example.org", Active: true, Approved: true})
-		}, person("eve"), "Username must be unique"},
-		{"mapped group missing", nil, person("fay", "member"), "group_map"},
+		}, person("eve"), downstream.KindConflict, "Username must be unique"},
+		{"registrations closed", func(f *discoursetest.Server) { f.SetAllowNewRegistrations(false) },
+			person("fay"), downstream.KindSetting, "allow_new_registrations"},
+		{"a name in reserved_usernames", func(f *discoursetest.Server) { f.SetReservedUsernames("admin|gu*") },
+			person("gus"), downstream.KindSetting, "reserved_usernames"},
+		{"mapped group missing", nil, person("hal", "member"), downstream.KindUnknown, "group_map"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,10 +171,59 @@ func TestEnsureRefusals(t *testing.T) {
 			}
 			_, err := c.Ensure(context.Background(), tt.p)
 			var de *downstream.Error
-			if !errors.As(err, &de) || !de.Permanent() || !strings.Contains(err.Error(), tt.message) {
-				t.Fatalf("err = %v, want a permanent error saying %q", err, tt.message)
+			if !errors.As(err, &de) || !de.Permanent() || de.Kind != tt.kind || !strings.Contains(err.Error(), tt.message) {
+				t.Fatalf("err = %v (kind %v); want a permanent error of kind %d saying %q", err, de, tt.kind, tt.message)
 			}
 		})
+	}
+}
+
+// TestNewAccountsPerIPLimit: Discourse refuses the fourth trust-level-0 user
+// from one address, and every user coopgate creates comes from coopgate's
+// address. The refusal holds the account and names both fixes; either fix
+// lets the next try through.
+func TestNewAccountsPerIPLimit(t *testing.T) {
+	for _, fix := range []struct {
+		name  string
+		apply func(*discoursetest.Server)
+	}{
+		{"coopgate's address allowed under Screened IPs", func(f *discoursetest.Server) { f.AllowIP("127.0.0.1") }},
+		{"the limit set to 0", func(f *discoursetest.Server) { f.SetMaxNewAccountsPerIP(0) }},
+	} {
+		t.Run(fix.name, func(t *testing.T) {
+			ctx := context.Background()
+			fake, c := setup(t, nil)
+			for _, name := range []string{"ann", "bob", "cat"} {
+				if _, err := c.Ensure(ctx, person(name)); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+			}
+			_, err := c.Ensure(ctx, person("dan"))
+			var de *downstream.Error
+			if !errors.As(err, &de) || !de.Held() || !strings.Contains(err.Error(), "maximum limit reached") ||
+				!strings.Contains(err.Error(), "Screened IPs") || !strings.Contains(err.Error(), "max_new_accounts_per_registration_ip to 0") {
+				t.Fatalf("fourth user: %v; want a refusal held by the setting, naming both fixes", err)
+			}
+			fix.apply(fake)
+			if got, err := c.Ensure(ctx, person("dan")); err != nil || got.State != downstream.StateActive {
+				t.Fatalf("after the fix: %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+// A moderator's or admin's account is not Discourse's to suspend: the
+// refusal says it is this account's rank, not coopgate's key.
+func TestSuspendingStaffIsRefusedForThatAccount(t *testing.T) {
+	fake, c := setup(t, nil)
+	p := person("max")
+	fake.AddUser(discoursetest.User{Username: "max", Email: p.Email, Active: true, Approved: true, Moderator: true,
+		ExternalIDs: map[string]string{"oidc": p.Subject}})
+	_, err := c.Suspend(context.Background(), p, "x")
+	var de *downstream.Error
+	if !errors.As(err, &de) || de.Kind != downstream.KindRefused || !strings.Contains(err.Error(), "refused for this account") ||
+		!strings.Contains(err.Error(), "staff role") {
+		t.Fatalf("err = %v; want refused for this account, naming the staff role", err)
 	}
 }
 
@@ -184,6 +242,27 @@ func TestGroupAlreadyJoinedIsNotAddedAgain(t *testing.T) {
 		if strings.HasSuffix(call.Path, "/members.json") {
 			t.Errorf("group add repeated: %+v", call)
 		}
+	}
+}
+
+// Discourse compares group names ignoring case, so group_map may name the
+// group "Members" as "members": the second sync must see the user is in it
+// (and an add that Discourse answers "already a member" is no failure).
+func TestGroupNamesIgnoreCase(t *testing.T) {
+	ctx := context.Background()
+	fake, c := setup(t, map[string]string{"member": "members"})
+	fake.AddGroup("Members")
+	p := person("gil", "member")
+	for i := range 2 {
+		if _, err := c.Ensure(ctx, p); err != nil {
+			t.Fatalf("Ensure %d: %v", i+1, err)
+		}
+	}
+	if got := fake.GroupMembers("Members"); !slices.Equal(got, []string{"gil"}) {
+		t.Errorf("Members = %v", got)
+	}
+	if n := fake.Count(http.MethodPut, "/groups/"+strconv.Itoa(fake.GroupID("members"))+"/members.json"); n != 1 {
+		t.Errorf("%d group adds; want 1", n)
 	}
 }
 
@@ -234,7 +313,7 @@ func TestErrors(t *testing.T) {
 		retry     time.Duration
 		message   string
 	}{
-		{"bad api key", "wrong-key", nil, 403, true, 0, "The API username or key is invalid"},
+		{"bad api key", "wrong-key", nil, 403, true, 0, "The API username or key is invalid. To fix: check downstream.discourse.api_key"},
 		{"server error", apiKey, func(f *discoursetest.Server) { f.FailNext(1, 500) }, 500, false, 0, "Internal Server Error"},
 		{"bad gateway", apiKey, func(f *discoursetest.Server) { f.FailNext(1, 502) }, 502, false, 0, "Bad Gateway"},
 		{"rate limited", apiKey, func(f *discoursetest.Server) { f.RateLimit(1, 17*time.Second) }, 429, false, 17 * time.Second, "too many times"},

@@ -2,26 +2,25 @@ package discourse
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/coopgate/coopgate/internal/downstream"
 )
 
 // syncGroups adds the user to every Discourse group its coopgate groups map
 // to and that it is not in yet. It only adds: Discourse staff also manage
-// group membership by hand, and coopgate must not undo their work. Asking
-// first matters because Discourse answers 422 when every user named is
-// already a member.
+// group membership by hand, and coopgate must not undo their work. Group
+// names are compared as Discourse does, ignoring case (group_map may say
+// "members" for the group "Members"); should the user be in it all the same,
+// Discourse's 422 "is already a member" is what was wanted.
 func (c *Client) syncGroups(ctx context.Context, u adminUser, coopGroups []string) error {
-	have := map[string]bool{}
-	for _, g := range u.Groups {
-		have[g.Name] = true
-	}
 	for _, want := range c.mappedGroups(coopGroups) {
-		if have[want] {
+		if slices.ContainsFunc(u.Groups, func(g group) bool { return strings.EqualFold(g.Name, want) }) {
 			continue
 		}
 		id, err := c.groupID(ctx, want)
@@ -30,11 +29,20 @@ func (c *Client) syncGroups(ctx context.Context, u adminUser, coopGroups []strin
 		}
 		body := map[string]string{"usernames": u.Username}
 		members := c.path("groups", strconv.Itoa(id), "members.json")
-		if err := c.call(ctx, "add user to group "+want, http.MethodPut, members, body, nil); err != nil {
+		err = c.call(ctx, "add user to group "+want, http.MethodPut, members, body, nil)
+		if err != nil && !alreadyMember(err) {
 			return err
 		}
 	}
 	return nil
+}
+
+// alreadyMember is Discourse's 422 for adding members who all are in the
+// group already (groups.errors.member_already_exist in server.en.yml: "… is
+// already a member of this group." / "… are already members …").
+func alreadyMember(err error) bool {
+	var de *downstream.Error
+	return errors.As(err, &de) && de.Status == http.StatusUnprocessableEntity && strings.Contains(de.Message, "already")
 }
 
 // mappedGroups is the sorted set of Discourse group names for coopGroups.

@@ -140,16 +140,12 @@ func (c *Client) create(ctx context.Context, p downstream.Person) (adminUser, er
 		"name": cmp.Or(p.Name, p.Username), "email": p.Email, "username": p.Username, "password": randomPassword(),
 		"active": true, "approved": true, "external_ids": map[string]string{Provider: p.Subject},
 	}
-	var out struct {
-		Success bool   `json:"success"`
-		Message string `json:"message"`
-		UserID  *int   `json:"user_id"`
-	}
+	var out createAnswer
 	if err := c.call(ctx, "create user", http.MethodPost, c.path("users.json"), body, &out); err != nil {
 		return adminUser{}, err
 	}
 	if !out.Success {
-		return adminUser{}, downstream.Refused(name, "create user", out.Message)
+		return adminUser{}, out.refusal()
 	}
 	id, err := c.createdID(ctx, p.Subject, out.UserID)
 	if err != nil {
@@ -211,7 +207,7 @@ func (c *Client) path(segments ...string) *url.URL { return c.base.JoinPath(segm
 // call sends one API request with a JSON body (if any) and decodes the JSON
 // answer into out (if any).
 func (c *Client) call(ctx context.Context, op, method string, u *url.URL, body, out any) error {
-	return downstream.CallJSON(ctx, c.http, name, op, method, u, c.auth, body, out)
+	return explain(downstream.CallJSON(ctx, c.http, name, op, method, u, c.auth, body, out))
 }
 
 func hasStatus(err error, status int) bool {

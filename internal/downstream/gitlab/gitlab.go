@@ -75,7 +75,12 @@ func (c *Client) Ensure(ctx context.Context, p downstream.Person) (downstream.Ac
 	return u.account(), nil
 }
 
-// Suspend blocks the member's user unless it already is blocked.
+// Suspend blocks the member's user unless it already is blocked. A user
+// still waiting for approval is rejected instead: GitLab's block leaves such
+// a user as it is (any "blocked?" state, and blocked_pending_approval is
+// one, makes the endpoint do nothing), so an admin could still approve it.
+// Rejecting deletes the request (GitLab mails the person that it was
+// rejected); it held no data, and a reinstatement creates the account anew.
 func (c *Client) Suspend(ctx context.Context, p downstream.Person, _ string) (downstream.Account, error) {
 	u, _, err := c.find(ctx, p)
 	if errors.Is(err, downstream.ErrNotFound) {
@@ -84,13 +89,22 @@ func (c *Client) Suspend(ctx context.Context, p downstream.Person, _ string) (do
 	if err != nil {
 		return downstream.Account{}, err
 	}
-	if u.account().State != downstream.StateSuspended {
+	before := u.account().State
+	if u.State == statePendingApproval {
+		if err := c.action(ctx, "reject user", u.ID, "reject"); err != nil && !downstream.IsStatus(err, http.StatusConflict) {
+			return downstream.Account{}, err
+		}
+		return downstream.Account{State: downstream.StateMissing, Before: before}, nil
+	}
+	if before != downstream.StateSuspended {
 		if err := c.action(ctx, "block user", u.ID, "block"); err != nil {
 			return downstream.Account{}, err
 		}
 		u.State = stateBlocked
 	}
-	return u.account(), nil
+	a := u.account()
+	a.Before = before
+	return a, nil
 }
 
 // Reinstate unblocks the member's user if coopgate's kind of block is on

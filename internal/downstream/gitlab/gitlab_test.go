@@ -246,3 +246,62 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// A member whose GitLab user still waits for approval when the membership
+// ends must not be left where an admin could approve them: GitLab's block
+// does nothing to such a user, so coopgate rejects the request.
+func TestSuspendingAUserWaitingForApprovalRejectsIt(t *testing.T) {
+	ctx := context.Background()
+	fake, c := setup(t, "")
+	p := person("pat")
+	u := fake.AddPendingOIDCUser("pat", p.Email, p.Subject)
+
+	got, err := c.Suspend(ctx, p, "x")
+	if err != nil || got.State != downstream.StateMissing || got.Before != downstream.StatePending {
+		t.Fatalf("Suspend = %+v, %v; want the request gone, found pending", got, err)
+	}
+	if _, ok := fake.User(u.ID); ok || fake.Count(http.MethodPost, path(u.ID, "reject")) != 1 {
+		t.Errorf("the pending user is still there (%d rejects)", fake.Count(http.MethodPost, path(u.ID, "reject")))
+	}
+	if r := fake.Rejected(); len(r) != 1 || r[0] != p.Email {
+		t.Errorf("rejected %v", r)
+	}
+	got, err = c.Suspend(ctx, p, "x") // a retry finds nothing left to do
+	wantAccount(t, got, err, 0, downstream.StateMissing)
+}
+
+// TestTokenRefusals: GitLab's bare 403 is explained by asking about the
+// token, so the secretary learns whether to make the token's user an
+// administrator or give the token the admin_mode scope.
+func TestTokenRefusals(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(*gitlabtest.Server)
+		kind  downstream.Kind
+		want  string
+	}{
+		{"admin mode on, no admin_mode scope", func(f *gitlabtest.Server) { f.SetAdminMode(true) },
+			downstream.KindCredentials, "the scopes api and admin_mode"},
+		{"not an administrator", func(f *gitlabtest.Server) { f.SetTokenAdmin(false) },
+			downstream.KindCredentials, "not a GitLab administrator"},
+		{"no api scope", func(f *gitlabtest.Server) { f.SetTokenScopes("read_user") },
+			downstream.KindCredentials, "lacks a scope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, c := setup(t, "")
+			tt.setup(fake)
+			_, err := c.Ensure(context.Background(), person("lee"))
+			var de *downstream.Error
+			if !errors.As(err, &de) || de.Status != http.StatusForbidden || de.Kind != tt.kind || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v; want a 403 of kind %d saying %q", err, tt.kind, tt.want)
+			}
+		})
+	}
+	fake, c := setup(t, "")
+	fake.SetAdminMode(true)
+	fake.SetTokenScopes("api", "admin_mode")
+	if got, err := c.Ensure(context.Background(), person("lee")); err != nil || got.State != downstream.StateActive {
+		t.Errorf("with admin_mode: %+v, %v", got, err)
+	}
+}

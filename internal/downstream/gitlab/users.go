@@ -146,7 +146,12 @@ func (c *Client) userURL(id int, verb string) *url.URL {
 }
 
 // call sends one API request with a JSON body (if any) and decodes the JSON
-// answer into out (if any).
+// answer into out (if any). A 403 is explained: GitLab's own answer often
+// is a bare "403 Forbidden".
 func (c *Client) call(ctx context.Context, op, method string, u *url.URL, body, out any) error {
-	return downstream.CallJSON(ctx, c.http, name, op, method, u, c.auth, body, out)
+	err := downstream.CallJSON(ctx, c.http, name, op, method, u, c.auth, body, out)
+	if downstream.IsStatus(err, http.StatusForbidden) {
+		c.explain(ctx, downstream.AsError(err))
+	}
+	return err
 }

@@ -77,13 +77,6 @@ func (c *Client) Ensure(ctx context.Context, p downstream.Person) (downstream.Ac
 		return downstream.Account{}, err
 	}
 	if a.State() == downstream.StatePending {
-		if !strings.EqualFold(a.Email, p.Email) {
-			// Found by username only: a stranger may have signed up on
-			// Mastodon's own form under a member's name. Approving it would
-			// hand them the member's account.
-			return downstream.Account{}, downstream.Refused(c.Name(), "approve account",
-				"a pending sign-up has this member's username but another email address; approve or reject it in Mastodon's moderation")
-		}
 		approved, err := c.api.AdminAccountApprove(ctx, gomastodon.ID(a.ID))
 		if err != nil {
 			return downstream.Account{}, classify("approve account", err)
@@ -95,7 +88,7 @@ func (c *Client) Ensure(ctx context.Context, p downstream.Person) (downstream.Ac
 
 // Suspend suspends the member's account unless it already is. Mastodon
 // purges a suspended account's data after 30 days; see docs/integrations.
-func (c *Client) Suspend(ctx context.Context, p downstream.Person, reason string) (downstream.Account, error) {
+func (c *Client) Suspend(ctx context.Context, p downstream.Person, text string) (downstream.Account, error) {
 	a, err := c.find(ctx, p)
 	if errors.Is(err, downstream.ErrNotFound) {
 		return downstream.Account{State: downstream.StateMissing}, nil
@@ -103,14 +96,55 @@ func (c *Client) Suspend(ctx context.Context, p downstream.Person, reason string
 	if err != nil {
 		return downstream.Account{}, err
 	}
+	before := a.State()
 	if !a.Suspended {
-		action := &gomastodon.AdminAccountAction{Type: "suspend", Text: reason}
-		if err := c.api.AdminAccountPerformAction(ctx, gomastodon.ID(a.ID), action); err != nil {
-			return downstream.Account{}, classify("suspend account", err)
+		if err := c.suspend(ctx, a.ID, text); err != nil {
+			return downstream.Account{}, err
 		}
 		a.Suspended = true
 	}
-	return a.Account(), nil
+	out := a.Account()
+	out.Before = before
+	return out, nil
+}
+
+// suspend posts the suspend action without mailing the member: Mastodon's
+// Admin::BaseAction sends a "warning" e-mail (and a notification) unless
+// send_email_notification is false, and go-mastodon cannot send that field.
+// Mastodon records a strike on the account either way
+// (Admin::AccountAction#process_strike!). A 403 here, once the account was
+// found (which needs the Manage Users permission), is AccountPolicy#suspend?
+// refusing by rank: the token's user may only act on lower roles.
+func (c *Client) suspend(ctx context.Context, id, text string) error {
+	form := url.Values{"type": {"suspend"}, "text": {text}, "send_email_notification": {"false"}}
+	err := c.postForm(ctx, "suspend account", c.base.JoinPath("api/v1/admin/accounts", id, "action"), form)
+	if de := downstream.AsError(err); de != nil && de.Status == http.StatusForbidden && de.Message == notAllowed {
+		de.Because(downstream.KindRefused, "Mastodon lets a staff user act only on accounts of a lower role "+
+			"(Moderation → Roles): this account's role is as high as the token user's or higher. Suspend it by hand, "+
+			"or remove its role in Mastodon first")
+	}
+	return err
+}
+
+// notAllowed is Mastodon's answer when its policy refuses an admin action
+// (Api::BaseController rescues Mastodon::NotPermittedError with it).
+const notAllowed = "This action is not allowed"
+
+// postForm sends a form, as Mastodon's admin API takes it, and reads no answer.
+func (c *Client) postForm(ctx context.Context, op string, u *url.URL, form url.Values) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return downstream.NetworkError(name, op, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", downstream.UserAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return downstream.NetworkError(name, op, err)
+	}
+	return downstream.ReadJSON(name, op, resp, nil)
 }
 
 // Reinstate lifts the account's suspension if it has one.
@@ -134,7 +168,11 @@ func (c *Client) Reinstate(ctx context.Context, p downstream.Person) (downstream
 
 // find looks the member up by email, then by username: Mastodon's OIDC login
 // makes the username from preferred_username, which coopgate never changes,
-// while the email on the Mastodon side may be stale.
+// while the email on the Mastodon side may be one the member had before. An
+// account found by username with an email that was never the member's may
+// be a stranger's (anyone can pick a member's name on Mastodon's own sign-up
+// form, or have had it before coopgate): it is refused, whatever its state,
+// so no approval, suspension or webhook binds it to the member.
 func (c *Client) find(ctx context.Context, p downstream.Person) (AdminAccount, error) {
 	if p.Email != "" {
 		a, err := c.findLocal(ctx, "email", p.Email)
@@ -142,10 +180,17 @@ func (c *Client) find(ctx context.Context, p downstream.Person) (AdminAccount, e
 			return a, err
 		}
 	}
-	if p.Username != "" {
-		return c.findLocal(ctx, "username", p.Username)
+	if p.Username == "" {
+		return AdminAccount{}, downstream.ErrNotFound
 	}
-	return AdminAccount{}, downstream.ErrNotFound
+	a, err := c.findLocal(ctx, "username", p.Username)
+	if err != nil || p.Owns(a.Email) {
+		return a, err
+	}
+	return AdminAccount{}, downstream.Refused(name, "find account", "a Mastodon account has this member's username but an "+
+		"email address coopgate has never known for them: it may be someone else's").Because(downstream.KindConflict,
+		"check it in Mastodon's moderation; if it is the member's, change its email there to the member's coopgate "+
+			"address, then press Retry; if not, suspend or reject it there")
 }
 
 // classify turns whatever go-mastodon returned into a *downstream.Error.

@@ -58,8 +58,8 @@ func TestLifecycle(t *testing.T) {
 	if n := fake.Suspensions(a.ID); n != 1 {
 		t.Errorf("suspend actions = %d, want 1", n)
 	}
-	if stored, _ := fake.Account(a.ID); stored.SuspendReason != "membership ended" {
-		t.Errorf("reason = %q", stored.SuspendReason)
+	if stored, _ := fake.Account(a.ID); stored.SuspendReason != "membership ended" || stored.SuspendMailed {
+		t.Errorf("reason = %q, mailed = %v; want the text given, and no mail to the member", stored.SuspendReason, stored.SuspendMailed)
 	}
 
 	got, err = c.Ensure(ctx, p) // Ensure never lifts a suspension
@@ -126,10 +126,10 @@ func TestFindPicksTheExactAccount(t *testing.T) {
 		{"underscore is a wildcard", []mastodontest.Account{
 			{Username: "a_b", Email: "old@example.org", Approved: true},
 			{Username: "axb", Email: "axb@example.org", Approved: true},
-		}, downstream.Person{Username: "a_b", Email: "new@example.coop"}, 0},
-		{"stale email, found by username", []mastodontest.Account{
-			{Username: "cat", Email: "cat@old.example", Approved: true},
-		}, downstream.Person{Username: "cat", Email: "cat@example.coop"}, 0},
+		}, downstream.Person{Username: "a_b", Email: "new@example.coop", FormerEmails: []string{"old@example.org"}}, 0},
+		{"an email the member had before, found by username", []mastodontest.Account{
+			{Username: "cat", Email: "Cat@Old.example", Approved: true},
+		}, downstream.Person{Username: "cat", Email: "cat@example.coop", FormerEmails: []string{"x@y.example", "cat@old.example"}}, 0},
 		{"case-insensitive", []mastodontest.Account{
 			{Username: "Dee", Email: "Dee@Example.coop", Approved: true},
 		}, downstream.Person{Username: "dee", Email: "dee@example.coop"}, 0},
@@ -162,7 +162,8 @@ func TestFindFollowsPagination(t *testing.T) {
 	for i := range 250 {
 		fake.AddOIDCLogin(fmt.Sprintf("user%03d", i), fmt.Sprintf("user%03d@example.coop", i))
 	}
-	got, err := c.Ensure(context.Background(), downstream.Person{Username: "user", Email: "someone@else.example"})
+	got, err := c.Ensure(context.Background(), downstream.Person{Username: "user", Email: "someone@else.example",
+		FormerEmails: []string{"user@example.coop"}})
 	wantAccount(t, got, err, target.ID, downstream.StateActive)
 	if n := fake.Count(http.MethodGet, "/api/v2/admin/accounts"); n < 3 {
 		t.Errorf("list calls = %d, want at least 3 (email, then two pages by username)", n)
@@ -231,6 +232,67 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestRefusalsOfTheToken: a 403 says whether the token lacks a scope, its
+// user a permission, or the target outranks it, and what to change.
+func TestRefusalsOfTheToken(t *testing.T) {
+	tests := []struct {
+		name       string
+		setup      func(*mastodontest.Server)
+		targetRole string
+		kind       downstream.Kind
+		want       string
+	}{
+		{"token without the write scope", func(f *mastodontest.Server) { f.SetTokenScopes("admin:read:accounts") }, "",
+			downstream.KindCredentials, "scopes admin:read:accounts and admin:write:accounts"},
+		{"token without any admin scope", func(f *mastodontest.Server) { f.SetTokenScopes("read") }, "",
+			downstream.KindCredentials, "outside the authorized scopes"},
+		{"token user without Manage Users", func(f *mastodontest.Server) { f.SetTokenRole("Moderator", false) }, "",
+			downstream.KindCredentials, "Manage Users"},
+		{"an Admin's account, an Admin's token", nil, "Admin", downstream.KindRefused, "lower role"},
+		{"an Owner's account, an Admin's token", nil, "Owner", downstream.KindRefused, "refused for this account"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := mastodontest.NewServer(t, token)
+			a := fake.AddAccount(mastodontest.Account{Username: "ann", Email: "ann@example.coop", Confirmed: true, Approved: true, Role: tt.targetRole})
+			if tt.setup != nil {
+				tt.setup(fake)
+			}
+			_, err := newClient(t, fake, mastodon.Config{}).Suspend(context.Background(), person("ann"), "x")
+			var de *downstream.Error
+			if !errors.As(err, &de) || de.Status != http.StatusForbidden || de.Kind != tt.kind || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v; want a 403 of kind %d saying %q", err, tt.kind, tt.want)
+			}
+			if got, _ := fake.Account(a.ID); got.Suspended {
+				t.Error("suspended all the same")
+			}
+		})
+	}
+	fake := mastodontest.NewServer(t, token)
+	a := fake.AddAccount(mastodontest.Account{Username: "mod", Email: "mod@example.coop", Confirmed: true, Approved: true, Role: "Moderator"})
+	if got, err := newClient(t, fake, mastodon.Config{}).Suspend(context.Background(), person("mod"), "x"); err != nil || got.State != downstream.StateSuspended {
+		t.Errorf("an Admin suspending a Moderator: %+v, %v", got, err)
+	}
+	if fake.Strikes(a.ID) != 1 {
+		t.Errorf("%d strikes; Mastodon records one per action", fake.Strikes(a.ID))
+	}
+}
+
+// Suspend says what it found, so coopgate records only the suspensions it made.
+func TestSuspendReportsTheStateBefore(t *testing.T) {
+	fake := mastodontest.NewServer(t, token)
+	c := newClient(t, fake, mastodon.Config{})
+	fake.AddAccount(mastodontest.Account{Username: "ann", Email: "ann@example.coop", Confirmed: true, Approved: true})
+	fake.AddAccount(mastodontest.Account{Username: "bob", Email: "bob@example.coop", Confirmed: true, Approved: true, Suspended: true})
+	fake.AddAccount(mastodontest.Account{Username: "cy", Email: "cy@example.coop", Confirmed: true})
+	for username, want := range map[string]downstream.State{"ann": downstream.StateActive, "bob": downstream.StateSuspended, "cy": downstream.StatePending} {
+		got, err := c.Suspend(context.Background(), person(username), "x")
+		if err != nil || got.Before != want || got.State != downstream.StateSuspended {
+			t.Errorf("%s: %+v, %v; want suspended, found %s", username, got, err, want)
+		}
+	}
+}
+
 // go-mastodon sleeps and retries a 429 by itself; the client must instead
 // return at once with the wait Mastodon asked for.
 func TestRateLimitThroughGoMastodonReturnsAtOnce(t *testing.T) {
@@ -296,20 +358,33 @@ func checkError(t *testing.T, err error, status int, permanent bool, retry time.
 	}
 }
 
-// A stranger's pending sign-up under a member's username must not be
-// approved on the member's behalf.
-func TestEnsureDoesNotApproveAStrangersSignUpWithTheMembersUsername(t *testing.T) {
+// An account found by the member's username, with an email the member
+// never had, may be a stranger's: whether pending or approved, no ensure,
+// suspension or reinstatement may act on it, and the secretary is told it
+// is a conflict to look at.
+func TestAnAccountWithTheMembersUsernameButAnotherEmailIsAConflict(t *testing.T) {
 	ctx := context.Background()
-	fake := mastodontest.NewServer(t, token)
-	c := newClient(t, fake, mastodon.Config{})
-	a := fake.AddPendingSignUp("bob", "impostor@elsewhere.example")
-
-	_, err := c.Ensure(ctx, person("bob"))
-	var de *downstream.Error
-	if !errors.As(err, &de) || !de.Permanent() {
-		t.Fatalf("Ensure = %v; want a permanent refusal", err)
-	}
-	if n := fake.Count(http.MethodPost, "/api/v1/admin/accounts/"+a.ID+"/approve"); n != 0 {
-		t.Errorf("the impostor's sign-up was approved (%d calls)", n)
+	for _, approved := range []bool{false, true} {
+		t.Run(fmt.Sprintf("approved=%v", approved), func(t *testing.T) {
+			fake := mastodontest.NewServer(t, token)
+			c := newClient(t, fake, mastodon.Config{})
+			a := fake.AddAccount(mastodontest.Account{Username: "bob", Email: "impostor@elsewhere.example", Confirmed: true, Approved: approved})
+			p := person("bob")
+			p.FormerEmails = []string{"bob@old.example"}
+			for op, call := range map[string]func() (downstream.Account, error){
+				"ensure":    func() (downstream.Account, error) { return c.Ensure(ctx, p) },
+				"suspend":   func() (downstream.Account, error) { return c.Suspend(ctx, p, "x") },
+				"reinstate": func() (downstream.Account, error) { return c.Reinstate(ctx, p) },
+			} {
+				_, err := call()
+				var de *downstream.Error
+				if !errors.As(err, &de) || !de.Permanent() || de.Kind != downstream.KindConflict || !strings.Contains(err.Error(), "Retry") {
+					t.Errorf("%s = %v; want a permanent conflict telling the secretary what to do", op, err)
+				}
+			}
+			if got, _ := fake.Account(a.ID); got.Approved != approved || got.Suspended || len(fake.Calls()) != 6 {
+				t.Errorf("the stranger's account was touched: %+v, calls %v", got, fake.Calls())
+			}
+		})
 	}
 }

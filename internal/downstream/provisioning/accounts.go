@@ -18,7 +18,7 @@ import (
 type Account struct {
 	Service    string
 	RemoteID   string
-	State      string // pending, active, suspended, failed or missing
+	State      string // pending, active, suspended, failed, missing or needs_setting
 	Action     string // what coopgate last asked: ensure, suspend or reinstate
 	LastError  string // safe to show the secretary
 	LastSynced *time.Time
@@ -58,13 +58,15 @@ func Accounts(ctx context.Context, db database.Querier, personID string) ([]Acco
 	return out, nil
 }
 
-// Failed lists every account whose last sync failed, then every one that
-// waits for a sync (pending, perhaps retrying after an error), oldest first
-// within each: what the secretary may need to look at.
+// Failed lists what the secretary may need to look at: every account whose
+// last sync failed, every one held by a setting on its service, every
+// member's account that the service's moderators keep suspended, then every
+// one that waits for a sync (pending, perhaps retrying after an error),
+// oldest first within each.
 func Failed(ctx context.Context, db database.Querier) ([]PersonAccount, error) {
 	rows, err := db.Query(ctx, selectAccount+`, p.id, p.name, p.username, p.email, p.status
 		FROM downstream_accounts a JOIN people p ON p.id = a.person_id
-		WHERE a.state IN ('failed', 'pending')
+		WHERE a.state IN ('failed', 'pending', 'needs_setting') OR (a.state = 'suspended' AND p.status = 'admitted')
 		ORDER BY a.state = 'pending', a.updated_at, p.username, a.service
 		LIMIT 1000`)
 	if err != nil {
@@ -157,25 +159,5 @@ func retryTarget(ctx context.Context, tx pgx.Tx, person *people.Person, service 
 			return Target{}, ErrNothingToRetry
 		}
 	}
-	if t.Action == ActionSuspend {
-		if t.Reason, err = cessationReason(ctx, tx, person.ID); err != nil {
-			return Target{}, err
-		}
-	}
 	return t, nil
-}
-
-// cessationReason is the reason the secretary gave when the membership
-// ended, from the audit log; empty if none was given.
-func cessationReason(ctx context.Context, q database.Querier, personID string) (string, error) {
-	var reason string
-	err := q.QueryRow(ctx, `SELECT coalesce(after->>'reason', '') FROM audit_events
-		WHERE action = 'person.cease' AND subject_id = $1 ORDER BY id DESC LIMIT 1`, personID).Scan(&reason)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("downstream: reason for the cessation: %w", err)
-	}
-	return reason, nil
 }

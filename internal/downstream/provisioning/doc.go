@@ -4,9 +4,14 @@
 // member's is suspended, a reinstated member's is unsuspended.
 //
 // It owns the downstream_accounts table (what coopgate last saw of each
-// account, for the secretary), the account jobs and their workers, Mastodon's
-// account.created webhook and the poll that stands in for a missed one, the
-// secretary's Retry, and the reconciliation `coopgate downstream sync` runs.
+// account, for the secretary), the downstream_suspensions table (the
+// suspensions coopgate made, the only ones a reinstatement lifts), the
+// account jobs and their workers, Mastodon's account.created webhook and the
+// poll that stands in for a missed one, the accounts a service's setting
+// holds (needs_setting) and the recheck that releases them, the secretary's
+// Retry, and the reconciliation `coopgate downstream sync` runs. The
+// services are told the configured neutral suspension text, never the
+// secretary's reason.
 //
 // Jobs are enqueued in the transaction of the change that causes them
 // (admission calls Admitted, Ceased and Reinstated inside its own), so they

@@ -41,6 +41,8 @@ const (
 	discourseUser = "system"
 	gitlabToken   = "glpat-admin"
 	webhookSecret = "webhook-secret"
+	// suspensionText is downstream.suspension_text in the harness.
+	suspensionText = "Account closed: no longer a member of the co-op."
 )
 
 // fastRetry retries a failed job after 100ms instead of River's attempt⁴
@@ -83,7 +85,7 @@ func newHarness(t *testing.T, change ...func(*setup)) *harness {
 	h.discourse.AddGroup("members")
 	log := testLogger()
 	h.prov = &provisioning.Provisioner{Pool: h.pool, Services: h.services(t, s), WebhookSecret: []byte(webhookSecret),
-		RetryPolicy: fastRetry{}, Log: log}
+		SuspensionText: suspensionText, RetryPolicy: fastRetry{}, Log: log}
 	h.startJobs(t, s, log)
 	h.admission = &admission.Service{Pool: h.pool, Jobs: h.jobs, Box: testBox(t), Mail: testMail(t),
 		BaseURL: "http://id.example.coop", Downstream: h.prov, Now: time.Now}

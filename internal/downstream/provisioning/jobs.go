@@ -24,7 +24,6 @@ type Target struct {
 	PersonID string
 	Service  string
 	Action   Action
-	Reason   string // for suspend: why the membership ended
 }
 
 // maxAttempts with River's default backoff (attempt⁴ seconds) keeps trying
@@ -64,12 +63,13 @@ func (a EnsureArgs) target() Target {
 	return Target{PersonID: a.PersonID, Service: a.Service, Action: ActionEnsure}
 }
 
-// SuspendArgs is the job that suspends a former member's account. The
-// reason is not part of what makes it unique.
+// SuspendArgs is the job that suspends a former member's account. It
+// carries no reason: the services get the configured neutral text, and the
+// secretary's words stay in the audit log (jobs made by an older coopgate
+// may still have a "reason", which is ignored).
 type SuspendArgs struct {
 	PersonID string `json:"person_id" river:"unique"`
 	Service  string `json:"service" river:"unique"`
-	Reason   string `json:"reason"`
 }
 
 // Kind names the job in river_job.
@@ -79,7 +79,7 @@ func (SuspendArgs) Kind() string { return "downstream_suspend" }
 func (SuspendArgs) InsertOpts() river.InsertOpts { return accountInsertOpts() }
 
 func (a SuspendArgs) target() Target {
-	return Target{PersonID: a.PersonID, Service: a.Service, Action: ActionSuspend, Reason: a.Reason}
+	return Target{PersonID: a.PersonID, Service: a.Service, Action: ActionSuspend}
 }
 
 // ReinstateArgs is the job that lifts a reinstated member's suspension.
@@ -102,7 +102,7 @@ func (a ReinstateArgs) target() Target {
 func (t Target) args() river.JobArgs {
 	switch t.Action {
 	case ActionSuspend:
-		return SuspendArgs{PersonID: t.PersonID, Service: t.Service, Reason: t.Reason}
+		return SuspendArgs{PersonID: t.PersonID, Service: t.Service}
 	case ActionReinstate:
 		return ReinstateArgs{PersonID: t.PersonID, Service: t.Service}
 	}
@@ -146,6 +146,7 @@ func (p *Provisioner) AddWorkers(workers *river.Workers) error {
 		func() error { return river.AddWorkerSafely(workers, &accountWorker[ReinstateArgs]{p: p}) },
 		func() error { return river.AddWorkerSafely(workers, &rejectWorker{p: p}) },
 		func() error { return river.AddWorkerSafely(workers, &pollWorker{p: p}) },
+		func() error { return river.AddWorkerSafely(workers, &recheckWorker{p: p}) },
 	} {
 		if err := add(); err != nil {
 			return fmt.Errorf("downstream: %w", err)

@@ -42,11 +42,17 @@ func TestLifecycleFromTheSecretarysActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitAll(t, ann.ID, "suspended")
-	if a, _ := h.mastodon.Account(signUp.ID); !a.Suspended || a.SuspendReason != "Left the co-op" {
-		t.Errorf("mastodon account %+v; want suspended with the secretary's reason", a)
+	// The services get the configured neutral text, never the secretary's
+	// words (Discourse shows them publicly unless hide_suspension_reasons
+	// is on), and Mastodon is told not to mail the member.
+	if a, _ := h.mastodon.Account(signUp.ID); !a.Suspended || a.SuspendReason != suspensionText || a.SuspendMailed {
+		t.Errorf("mastodon account %+v; want suspended with the neutral text, not mailed", a)
 	}
-	if u, _ := h.discourse.User(du.ID); !u.Suspended() || u.SuspendReason != "Left the co-op" || h.discourse.LogOuts(du.ID) == 0 {
-		t.Errorf("discourse user %+v, %d log-outs; want suspended with the reason and logged out", u, h.discourse.LogOuts(du.ID))
+	if u, _ := h.discourse.User(du.ID); !u.Suspended() || u.SuspendReason != suspensionText || h.discourse.LogOuts(du.ID) == 0 {
+		t.Errorf("discourse user %+v, %d log-outs; want suspended with the neutral text and logged out", u, h.discourse.LogOuts(du.ID))
+	}
+	if n := h.count(t, `SELECT count(*) FROM river_job WHERE args::text LIKE '%Left the co-op%'`); n != 0 {
+		t.Errorf("%d jobs carry the secretary's reason", n)
 	}
 	if u, _ := h.gitlab.User(gu.ID); u.State != "blocked" {
 		t.Errorf("gitlab user state %q; want blocked", u.State)
@@ -169,7 +175,7 @@ func (h *harness) enqueue(t *testing.T, p *people.Person, change string) {
 	ctx := context.Background()
 	err := database.InTx(ctx, h.pool, func(tx pgx.Tx) error {
 		if change == "ceased" {
-			return h.prov.Ceased(ctx, tx, p, "Left")
+			return h.prov.Ceased(ctx, tx, p)
 		}
 		return h.prov.Admitted(ctx, tx, p)
 	})

@@ -91,8 +91,14 @@ func (p *Provisioner) PollJob(every time.Duration) *river.PeriodicJob {
 	if p.mastodon() == nil {
 		return nil
 	}
+	return periodic(every, PollArgs{})
+}
+
+// periodic is a job River enqueues every interval; one attempt each, as the
+// next run is the retry.
+func periodic(every time.Duration, args river.JobArgs) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) { return PollArgs{}, nil }, nil)
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil }, nil)
 }
 
 type pollWorker struct {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,10 +23,6 @@ import (
 	"github.com/coopgate/coopgate/internal/people"
 )
 
-// DefaultPollInterval is how often Mastodon is polled when
-// downstream.poll_interval is not set.
-const DefaultPollInterval = 10 * time.Minute
-
 // Provisioner enqueues and works the account jobs for the enabled services.
 type Provisioner struct {
 	Pool     *pgxpool.Pool
@@ -37,11 +32,18 @@ type Provisioner struct {
 	Jobs *jobs.Client
 	// WebhookSecret verifies Mastodon's webhook; empty turns the webhook off.
 	WebhookSecret []byte
+	// SuspensionText is what the services are told when a former member's
+	// account is suspended: downstream.suspension_text, never the
+	// secretary's words. Empty means DefaultSuspensionText.
+	SuspensionText string
 	// RetryPolicy replaces River's backoff for failed account jobs (tests); nil
 	// keeps River's default, attempt⁴ seconds.
 	RetryPolicy river.ClientRetryPolicy
 	Log         *slog.Logger
 }
+
+// DefaultSuspensionText is the neutral suspension text when none is configured.
+const DefaultSuspensionText = "Membership of the co-op ended."
 
 var _ admission.Downstream = (*Provisioner)(nil)
 
@@ -81,23 +83,11 @@ func FromConfig(pool *pgxpool.Pool, cfg config.Downstream, log *slog.Logger) (*P
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p := &Provisioner{Pool: pool, Services: services, Log: log}
+	p := &Provisioner{Pool: pool, Services: services, SuspensionText: cfg.SuspensionText, Log: log}
 	if cfg.Mastodon.Enabled {
 		p.WebhookSecret = []byte(cfg.Mastodon.WebhookSecret)
 	}
 	return p, nil
-}
-
-// PollInterval reads downstream.poll_interval.
-func PollInterval(cfg config.Downstream) (time.Duration, error) {
-	if cfg.PollInterval == "" {
-		return DefaultPollInterval, nil
-	}
-	d, err := time.ParseDuration(cfg.PollInterval)
-	if err != nil || d < time.Minute {
-		return 0, fmt.Errorf("downstream.poll_interval: %q is not a duration of a minute or more, like 10m", cfg.PollInterval)
-	}
-	return d, nil
 }
 
 // Service returns the enabled service called name, or nil.
@@ -122,8 +112,8 @@ func (p *Provisioner) Admitted(ctx context.Context, tx pgx.Tx, person *people.Pe
 }
 
 // Ceased enqueues, in tx, a suspend job for each enabled service.
-func (p *Provisioner) Ceased(ctx context.Context, tx pgx.Tx, person *people.Person, reason string) error {
-	return p.enqueueAll(ctx, tx, Target{PersonID: person.ID, Action: ActionSuspend, Reason: reason})
+func (p *Provisioner) Ceased(ctx context.Context, tx pgx.Tx, person *people.Person) error {
+	return p.enqueueAll(ctx, tx, Target{PersonID: person.ID, Action: ActionSuspend})
 }
 
 // Reinstated enqueues, in tx, a reinstate job for each enabled service.

@@ -8,14 +8,11 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream"
 	"github.com/coopgate/coopgate/internal/people"
 )
-
-// DefaultReason is the suspension text when a job catches up with a
-// cessation whose own job carries the secretary's reason.
-const DefaultReason = "Membership of the co-op ended."
 
 // maxRounds bounds how often one job follows a status that keeps changing
 // under it before it gives up and lets River retry.
@@ -49,6 +46,9 @@ func (p *Provisioner) work(ctx context.Context, row *rivertype.JobRow, t Target)
 		return rerr // River retries; the service calls are idempotent
 	}
 	switch v.kind {
+	case verdictHeld:
+		p.Log.WarnContext(ctx, "downstream job held by a setting on the service", "job_id", row.ID, "service", t.Service, "error", err)
+		return river.JobCancel(err)
 	case verdictFailed:
 		p.Log.WarnContext(ctx, "downstream job failed for good", "job_id", row.ID, "service", t.Service, "error", err)
 		return river.JobCancel(err)
@@ -83,10 +83,10 @@ func (p *Provisioner) Sync(ctx context.Context, svc downstream.Service, t Target
 	if !fits(t.Action, person.Status) {
 		return Outcome{Skipped: fmt.Sprintf("%s does not fit a person who is %s", t.Action, person.Status)}, nil
 	}
-	action, reason := t.Action, t.Reason
+	action := t.Action
 	var out Outcome
 	for range maxRounds {
-		acct, err := apply(ctx, svc, action, Subject(person), reason)
+		acct, err := p.apply(ctx, svc, action, person)
 		if err != nil {
 			return out, err
 		}
@@ -96,7 +96,7 @@ func (p *Provisioner) Sync(ctx context.Context, svc downstream.Service, t Target
 			return out, err
 		}
 		person = now
-		if action, reason = catchUp(now.Status); action == "" {
+		if action = catchUp(now.Status); action == "" {
 			return out, nil
 		}
 	}
@@ -114,31 +114,29 @@ func fits(action Action, status people.Status) bool {
 // catchUp is what an account needs once its person has moved to status
 // after this job acted: a reinstate undoes a suspension the job may just
 // have made.
-func catchUp(status people.Status) (Action, string) {
+func catchUp(status people.Status) Action {
 	switch status {
 	case people.Admitted:
-		return ActionReinstate, ""
+		return ActionReinstate
 	case people.Ceased:
-		return ActionSuspend, DefaultReason
+		return ActionSuspend
 	}
-	return "", ""
+	return ""
 }
 
-func apply(ctx context.Context, svc downstream.Service, action Action, p downstream.Person, reason string) (downstream.Account, error) {
+// apply carries out one action on the person's account.
+func (p *Provisioner) apply(ctx context.Context, svc downstream.Service, action Action, person *people.Person) (downstream.Account, error) {
+	subject, err := p.subject(ctx, person)
+	if err != nil {
+		return downstream.Account{}, err
+	}
 	switch action {
 	case ActionEnsure:
-		return svc.Ensure(ctx, p)
+		return svc.Ensure(ctx, subject)
 	case ActionSuspend:
-		if reason == "" {
-			reason = DefaultReason
-		}
-		return svc.Suspend(ctx, p, reason)
+		return p.suspend(ctx, svc, person.ID, subject)
 	case ActionReinstate:
-		// Lifting the suspension first lets Ensure approve, link or create.
-		if _, err := svc.Reinstate(ctx, p); err != nil {
-			return downstream.Account{}, err
-		}
-		return svc.Ensure(ctx, p)
+		return p.reinstate(ctx, svc, person.ID, subject)
 	}
 	return downstream.Account{}, fmt.Errorf("downstream: unknown action %q", action)
 }
@@ -151,6 +149,19 @@ func Subject(p *people.Person) downstream.Person {
 		out.Email = p.Email
 	}
 	return out
+}
+
+// subject is Subject with the emails the person had before: an account a
+// service keeps under one of them is still theirs.
+func (p *Provisioner) subject(ctx context.Context, person *people.Person) (downstream.Person, error) {
+	out := Subject(person)
+	var err error
+	out.FormerEmails, err = formerEmails(ctx, p.Pool, person.ID)
+	return out, err
+}
+
+func formerEmails(ctx context.Context, q database.Querier, personID string) ([]string, error) {
+	return audit.FormerValues(ctx, q, "person.email_change", personID, "email")
 }
 
 // person loads a person; nil (and no error) when there is none.

@@ -45,15 +45,12 @@ func (p *Provisioner) Reconcile(ctx context.Context, services []downstream.Servi
 		if err != nil || person == nil {
 			return err
 		}
-		t, err := reconcileTarget(ctx, p.Pool, person)
-		if err != nil {
-			return err
-		}
+		t := reconcileTarget(person)
 		for _, svc := range services {
 			t.Service = svc.Name()
 			r := Report{Username: person.Username, Status: person.Status, Service: t.Service, Action: t.Action}
 			if dryRun {
-				r.Plan, r.Err = plan(ctx, svc, person, t.Action)
+				r.Plan, r.Err = p.plan(ctx, svc, person, t.Action)
 			} else if err := p.reconcileOne(ctx, svc, t, &r); err != nil {
 				return err
 			}
@@ -71,12 +68,11 @@ func (p *Provisioner) reconcilable(ctx context.Context) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-func reconcileTarget(ctx context.Context, q database.Querier, person *people.Person) (Target, error) {
+func reconcileTarget(person *people.Person) Target {
 	if person.Status == people.Admitted {
-		return Target{PersonID: person.ID, Action: ActionEnsure}, nil
+		return Target{PersonID: person.ID, Action: ActionEnsure}
 	}
-	reason, err := cessationReason(ctx, q, person.ID)
-	return Target{PersonID: person.ID, Action: ActionSuspend, Reason: reason}, err
+	return Target{PersonID: person.ID, Action: ActionSuspend}
 }
 
 // reconcileOne syncs and records one account, as a job would.
@@ -101,12 +97,16 @@ func (p *Provisioner) reconcileOne(ctx context.Context, svc downstream.Service, 
 }
 
 // plan says what syncing would change, from the account as it stands.
-func plan(ctx context.Context, svc downstream.Service, person *people.Person, action Action) (string, error) {
+func (p *Provisioner) plan(ctx context.Context, svc downstream.Service, person *people.Person, action Action) (string, error) {
 	f, ok := svc.(Finder)
 	if !ok {
 		return "would " + string(action), nil
 	}
-	a, err := f.Find(ctx, Subject(person))
+	subject, err := p.subject(ctx, person)
+	if err != nil {
+		return "", err
+	}
+	a, err := f.Find(ctx, subject)
 	if err != nil {
 		return "", err
 	}
@@ -119,11 +119,13 @@ func plan(ctx context.Context, svc downstream.Service, person *people.Person, ac
 
 func change(service string, action Action, state downstream.State) string {
 	if action == ActionSuspend {
-		switch state {
-		case downstream.StateMissing:
+		switch {
+		case state == downstream.StateMissing:
 			return "nothing to suspend"
-		case downstream.StateSuspended:
+		case state == downstream.StateSuspended:
 			return "already suspended"
+		case state == downstream.StatePending && service == "gitlab":
+			return "would reject the request waiting for approval (GitLab cannot block it)"
 		}
 		return "would suspend it"
 	}

@@ -24,6 +24,7 @@ const (
 	verdictFailed                    // no retry can help: the secretary must look
 	verdictRetry                     // temporary: try again with backoff
 	verdictSnooze                    // the service asked to wait
+	verdictHeld                      // a setting on the service forbids it: wait for that to change
 )
 
 type verdict struct {
@@ -41,13 +42,16 @@ func (p *Provisioner) record(ctx context.Context, t Target, out Outcome, err err
 		if out.Skipped != "" {
 			return verdict{kind: verdictDone}, nil
 		}
-		return verdict{kind: verdictDone}, p.recordAccount(ctx, t, out.Account)
+		return verdict{kind: verdictDone}, p.recordSuccess(ctx, t, out.Account)
 	}
 	var de *downstream.Error
 	if !errors.As(err, &de) {
 		return verdict{kind: verdictRetry}, nil
 	}
 	switch {
+	case de.Held():
+		msg := de.Error() + " (coopgate tries again by itself once that is changed)"
+		return verdict{kind: verdictHeld}, p.recordError(ctx, t, "needs_setting", msg)
 	case de.Permanent():
 		return verdict{kind: verdictFailed}, p.recordError(ctx, t, "failed", de.Error())
 	case de.RetryAfter() > 0:
@@ -60,17 +64,38 @@ func (p *Provisioner) record(ctx context.Context, t Target, out Outcome, err err
 	return verdict{kind: verdictRetry}, p.recordError(ctx, t, "pending", de.Error()+" (trying again)")
 }
 
-func (p *Provisioner) recordAccount(ctx context.Context, t Target, a downstream.Account) error {
-	_, err := p.Pool.Exec(ctx, `
-		INSERT INTO downstream_accounts (person_id, service, remote_id, state, last_synced_at, action)
-		VALUES ($1, $2, $3, $4, now(), $5)
-		ON CONFLICT (person_id, service) DO UPDATE SET remote_id = $3, state = $4, last_error = '',
-			last_synced_at = now(), updated_at = now()`,
-		t.PersonID, t.Service, a.RemoteID, string(a.State), string(t.Action))
-	if err != nil {
-		return fmt.Errorf("downstream: recording %s account: %w", t.Service, err)
+// recordSuccess records the account. A member's account that is still
+// suspended after an ensure or a reinstatement was suspended by someone
+// else, which the note says. An account that was held by a setting and now
+// went through proves the setting changed: the others it held go too.
+func (p *Provisioner) recordSuccess(ctx context.Context, t Target, a downstream.Account) error {
+	note := ""
+	if a.State == downstream.StateSuspended && t.Action != ActionSuspend {
+		note = NotOurSuspension
 	}
-	return nil
+	was, err := p.recordAccount(ctx, t, a, note)
+	if err != nil || was != "needs_setting" {
+		return err
+	}
+	_, err = p.releaseHeld(ctx, t.Service)
+	return err
+}
+
+// recordAccount records the account and returns the state it was in before.
+func (p *Provisioner) recordAccount(ctx context.Context, t Target, a downstream.Account, note string) (string, error) {
+	var was string
+	err := p.Pool.QueryRow(ctx, `
+		WITH old AS (SELECT state FROM downstream_accounts WHERE person_id = $1 AND service = $2)
+		INSERT INTO downstream_accounts (person_id, service, remote_id, state, last_error, last_synced_at, action)
+		VALUES ($1, $2, $3, $4, $6, now(), $5)
+		ON CONFLICT (person_id, service) DO UPDATE SET remote_id = $3, state = $4, last_error = $6,
+			last_synced_at = now(), updated_at = now()
+		RETURNING coalesce((SELECT state FROM old), '')`,
+		t.PersonID, t.Service, a.RemoteID, string(a.State), string(t.Action), note).Scan(&was)
+	if err != nil {
+		return "", fmt.Errorf("downstream: recording %s account: %w", t.Service, err)
+	}
+	return was, nil
 }
 
 // recordError keeps the safe message (downstream.Error never holds a

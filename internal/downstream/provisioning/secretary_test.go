@@ -20,7 +20,7 @@ func TestFailedListAndRetry(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, only("discourse"))
 	ann, appID := h.applicant(t, "ann")
-	h.discourse.SetMaxUsernameLength(2)
+	h.discourse.FailPath("POST", "/users.json", 1, 400)
 
 	h.approve(t, appID)
 	eventually(t, "account failed", func() (bool, string) {
@@ -32,11 +32,10 @@ func TestFailedListAndRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(list) != 1 || list[0].PersonID != ann.ID || list[0].Username != "ann" || list[0].Service != "discourse" ||
-		!strings.Contains(list[0].LastError, "Username must be no more than 2 characters") {
-		t.Fatalf("failed list %+v; want ann's discourse account with Discourse's reason", list)
+		!strings.Contains(list[0].LastError, "HTTP 400: Bad Request") {
+		t.Fatalf("failed list %+v; want ann's discourse account with Discourse's answer", list)
 	}
 
-	h.discourse.SetMaxUsernameLength(20)
 	asker := audit.Actor{Label: "secretary@example.coop"}
 	if err := h.prov.Retry(ctx, ann.ID, "discourse", asker); err != nil {
 		t.Fatal(err)
@@ -55,7 +54,7 @@ func TestFailedListAndRetry(t *testing.T) {
 }
 
 // TestRetryRepeatsWhatFailed: a failed suspension is retried as a
-// suspension, with the secretary's reason, not as an ensure.
+// suspension, not as an ensure.
 func TestRetryRepeatsWhatFailed(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, only("gitlab"))
@@ -125,7 +124,7 @@ func TestReconcileDryRunChangesNothing(t *testing.T) {
 		"ann mastodon ensure: pending (id ", "would approve it",
 		"ann discourse ensure: active (id ", "ann gitlab ensure: missing: would create it",
 		"bob mastodon suspend: missing: nothing to suspend", "bob discourse suspend: missing: nothing to suspend",
-		"bob gitlab suspend: pending (id ", "would suspend it",
+		"bob gitlab suspend: pending (id ", "would reject the request waiting for approval",
 	}
 	all := strings.Join(plans, "\n")
 	for _, w := range want {
@@ -153,10 +152,10 @@ func TestReconcileDryRunChangesNothing(t *testing.T) {
 	if du, ok := h.discourse.UserBySubject(ann.ID); !ok || h.discourse.Users() != 1 {
 		t.Errorf("ann's discourse user %+v (linked: %v); want the existing one linked", du, ok)
 	}
-	if gu, _ := h.gitlab.UserBySubject(bob.ID); gu.State != "blocked" {
-		t.Errorf("bob's gitlab user %+v; want blocked", gu)
+	if gu, ok := h.gitlab.UserBySubject(bob.ID); ok {
+		t.Errorf("bob's gitlab user %+v; want the request waiting for approval rejected", gu)
 	}
-	if a := h.account(t, bob.ID, "gitlab"); a.State != "suspended" {
+	if a := h.account(t, bob.ID, "gitlab"); a.State != "missing" {
 		t.Errorf("bob's gitlab record %+v", a)
 	}
 }

@@ -32,7 +32,7 @@ func TestAJobThatNoLongerFitsDoesNothing(t *testing.T) {
 	if _, err := h.prov.Sync(ctx, svc, provisioning.Target{PersonID: ann.ID, Service: "discourse", Action: provisioning.ActionEnsure}); err != nil {
 		t.Fatal(err)
 	}
-	out, err = h.prov.Sync(ctx, svc, provisioning.Target{PersonID: ann.ID, Service: "discourse", Action: provisioning.ActionSuspend, Reason: "stale"})
+	out, err = h.prov.Sync(ctx, svc, provisioning.Target{PersonID: ann.ID, Service: "discourse", Action: provisioning.ActionSuspend})
 	u, _ := h.discourse.UserBySubject(ann.ID)
 	if err != nil || out.Skipped == "" || u.Suspended() {
 		t.Errorf("stale suspend for a member: %+v, %v, user %+v; want skipped and the user untouched", out, err, u)
@@ -72,7 +72,7 @@ func TestAStatusChangeDuringTheCallIsCaughtUp(t *testing.T) {
 		t.Errorf("did %v, ending %+v; want %v ending suspended", out.Done, out.Account, want)
 	}
 	u, ok := h.discourse.UserBySubject(ann.ID)
-	if !ok || !u.Suspended() || u.SuspendReason != provisioning.DefaultReason {
+	if !ok || !u.Suspended() || u.SuspendReason != suspensionText {
 		t.Errorf("discourse user %+v; want created, then suspended", u)
 	}
 }

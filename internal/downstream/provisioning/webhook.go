@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/downstream"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon"
 	"github.com/coopgate/coopgate/internal/people"
 )
@@ -85,14 +86,14 @@ func (p *Provisioner) accountCreated(ctx context.Context, ev mastodon.AccountCre
 	})
 }
 
-// ownerOf finds the admitted person an account belongs to: by email, or,
-// for an account Mastodon already approved (one its OIDC login made, named
-// after the member's username), by username. A pending sign-up is never
-// matched by username alone: anyone can pick a member's name on the sign-up
-// form, and an ensure would approve their account.
+// ownerOf finds the admitted person an account belongs to: by email, or by
+// username when the account's email is one that member had before changing
+// it in coopgate. An account with a member's username and any other email is
+// nobody's: anyone can pick a member's name on Mastodon's own sign-up form,
+// and an ensure would approve or bind their account.
 func (p *Provisioner) ownerOf(ctx context.Context, tx pgx.Tx, a mastodon.AdminAccount) (*people.Person, error) {
 	person, err := admittedByEmail(ctx, tx, a.Email)
-	if err != nil || person != nil || !a.Approved {
+	if err != nil || person != nil || a.Email == "" {
 		return person, err
 	}
 	var id string
@@ -103,6 +104,10 @@ func (p *Provisioner) ownerOf(ctx context.Context, tx pgx.Tx, a mastodon.AdminAc
 	}
 	if err != nil {
 		return nil, fmt.Errorf("finding the account's owner: %w", err)
+	}
+	former, err := formerEmails(ctx, tx, id)
+	if err != nil || !(downstream.Person{FormerEmails: former}).Owns(a.Email) {
+		return nil, err
 	}
 	return personIn(ctx, tx, id)
 }

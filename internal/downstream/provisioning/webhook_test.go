@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 )
@@ -115,6 +117,37 @@ func TestWebhookRejectsAStrangersSignUp(t *testing.T) {
 	}
 }
 
+// TestWebhookBindsByUsernameOnlyWithAnEmailTheMemberHad: an approved
+// account with a member's username is theirs only if its email is one they
+// had (an address they changed in coopgate since); with any other email it
+// may be a stranger's, and no job is made for the member.
+func TestWebhookBindsByUsernameOnlyWithAnEmailTheMemberHad(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, only("mastodon"))
+	ann := h.member(t, "ann")
+	bob := h.member(t, "bob")
+	err := audit.Record(ctx, h.pool, audit.Actor{PersonID: bob.ID, Label: bob.Email}, audit.Event{Action: "person.email_change",
+		SubjectType: "person", SubjectID: bob.ID, Before: map[string]any{"email": "bob@old.example"}, After: map[string]any{"email": bob.Email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := h.mastodon.AddOIDCLogin("ann", "someone@else.example")
+	bobs := h.mastodon.AddOIDCLogin("bob", "bob@old.example")
+	for _, id := range []string{stranger.ID, bobs.ID} {
+		body, sig := h.mastodon.SignedWebhook([]byte(webhookSecret), mastodon.EventAccountCreated, id)
+		if code := h.deliver(t, body, sig); code != http.StatusNoContent {
+			t.Fatalf("answered %d", code)
+		}
+	}
+	h.waitJobs(t, "downstream_ensure", 1)
+	if a := h.account(t, bob.ID, "mastodon"); a.RemoteID != bobs.ID || a.State != "active" {
+		t.Errorf("bob's record %+v; want his account under his former email", a)
+	}
+	if a := h.account(t, ann.ID, "mastodon"); a.RemoteID != "" {
+		t.Errorf("ann's record %+v; want nothing bound to the stranger's account", a)
+	}
+}
+
 // TestPollApprovesMembersAndRejectsStrangers: the fallback for missed
 // webhooks finds pending sign-ups itself.
 func TestPollApprovesMembersAndRejectsStrangers(t *testing.T) {
@@ -143,7 +176,7 @@ func TestPollApprovesMembersAndRejectsStrangers(t *testing.T) {
 func TestPollJobOnlyWithMastodon(t *testing.T) {
 	without := newHarness(t, only("gitlab"), func(s *setup) { s.noWorkers = true })
 	with := newHarness(t, only("mastodon"), func(s *setup) { s.noWorkers = true })
-	if without.prov.PollJob(provisioning.DefaultPollInterval) != nil || with.prov.PollJob(provisioning.DefaultPollInterval) == nil {
+	if without.prov.PollJob(10*time.Minute) != nil || with.prov.PollJob(10*time.Minute) == nil {
 		t.Error("want a poll job with Mastodon only")
 	}
 }

@@ -54,7 +54,7 @@ func TestEndAndReinstateMembership(t *testing.T) {
 
 	personURL := g.URL + "/admin/people/" + bob.ID
 	_, page := apptest.Get(t, b, personURL)
-	wantContains(t, "person page", page, "bob@example.coop", bob.ID, "Service accounts", "No services configured", "person.create")
+	wantContains(t, "person page", page, "bob@example.coop", bob.ID, "Service accounts", "No services configured", "person.enrol")
 	action := "/admin/people/" + bob.ID + "/cease"
 
 	resp, body := apptest.Submit(t, b, personURL, page, action, url.Values{"reason": {" "}})

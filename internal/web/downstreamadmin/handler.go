@@ -23,4 +23,5 @@ type Handler struct {
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /admin/downstream", h.Render.Handle(page.SecretaryOnly(h.showList)))
 	mux.Handle("POST /admin/downstream/retry", h.Render.Handle(page.SecretaryOnly(h.retry)))
+	mux.Handle("POST /admin/downstream/retry-held", h.Render.Handle(page.SecretaryOnly(h.retryHeld)))
 }

@@ -2,6 +2,7 @@ package downstreamadmin
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 )
@@ -10,7 +11,10 @@ import (
 type ListPage struct {
 	Accounts []provisioning.PersonAccount
 	Services []string // the enabled services; none means nothing is synced
+	Held     []string // the services with accounts a setting there holds
 	Retried  bool     // a Retry was just queued
+	Released string   // after "I changed it": how many held accounts go again
+	On       string   // ...and on which service
 }
 
 func (h *Handler) showList(w http.ResponseWriter, r *http.Request) error {
@@ -18,9 +22,15 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := ListPage{Accounts: accounts, Retried: r.URL.Query().Get("retried") == "1"}
+	q := r.URL.Query()
+	data := ListPage{Accounts: accounts, Retried: q.Get("retried") == "1", Released: q.Get("released"), On: q.Get("service")}
 	for _, s := range h.Provisioning.Services {
 		data.Services = append(data.Services, s.Name())
+	}
+	for _, a := range accounts {
+		if a.State == "needs_setting" && !slices.Contains(data.Held, a.Service) {
+			data.Held = append(data.Held, a.Service)
+		}
 	}
 	return h.Render.Render(w, r, http.StatusOK, "downstreamadmin/list", "Service accounts", data)
 }

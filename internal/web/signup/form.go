@@ -7,14 +7,19 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/username"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
-// newValidator knows the area's own rule: a Mastodon-valid username.
+// newValidator knows the area's own rules: a Mastodon-valid username, and
+// not one the co-op's services reserve.
 func newValidator() *page.Validator {
 	v := page.NewValidator()
 	v.Register("username", func(fl validator.FieldLevel) bool {
 		return people.UsernamePattern.MatchString(fl.Field().String())
+	})
+	v.Register("unreserved", func(fl validator.FieldLevel) bool {
+		return !username.Reserved(fl.Field().String())
 	})
 	return v
 }

@@ -34,7 +34,7 @@ type PolicyBox struct {
 type SignUpForm struct {
 	Name             string `form:"name" validate:"required,max=100"`
 	Email            string `form:"email" validate:"required,email,max=254"`
-	Username         string `form:"username" validate:"required,username"`
+	Username         string `form:"username" validate:"required,username,unreserved"`
 	Password         string `form:"password" validate:"required"`
 	MembershipNumber string `form:"membership_number" validate:"max=50"`
 	Note             string `form:"note" validate:"max=500"`
@@ -46,6 +46,7 @@ var signUpMessages = map[string]string{
 	"name.required":         "Enter your name.",
 	"username.required":     "Choose a username.",
 	"username.username":     "Use 1 to 30 characters: lower-case letters a–z, digits and underscores only (no spaces, dots or dashes).",
+	"username.unreserved":   "This username is reserved by one of the co-op's services (names like admin, help or support are); choose another.",
 	"password.required":     "Choose a password.",
 	"membership_number.max": "A membership number is at most 50 characters.",
 	"note.max":              "Keep the note to 500 characters or fewer.",

@@ -117,6 +117,10 @@ func (s *Server) suspend(w http.ResponseWriter, r *http.Request) {
 	s.withUser(w, r, "id", func(u *User) (int, any) {
 		until, err := time.Parse("2006-01-02", body.SuspendUntil)
 		switch {
+		case u.staff():
+			// Guardian#can_suspend? (lib/guardian.rb) needs user.regular?:
+			// nobody suspends an admin or a moderator; Discourse::InvalidAccess.
+			return http.StatusForbidden, invalidAccess()
 		case strings.TrimSpace(body.Reason) == "" || err != nil:
 			return http.StatusBadRequest, map[string]any{"failed": "FAILED", "errors": []string{"Reason can't be blank or Suspend until is invalid"}}
 		case u.Suspended():
@@ -243,7 +247,7 @@ func invalidAccess() map[string]any {
 func publicJSON(u *User) map[string]any {
 	return map[string]any{
 		"id": u.ID, "username": u.Username, "name": u.Name, "avatar_template": "/letter_avatar_proxy/v4/letter/a/{size}.png",
-		"active": u.Active, "admin": false, "moderator": false, "trust_level": 1,
+		"active": u.Active, "admin": u.Admin, "moderator": u.Moderator, "trust_level": u.TrustLevel,
 		"created_at": u.CreatedAt.Format(time.RFC3339),
 	}
 }
@@ -262,7 +266,8 @@ func (s *Server) adminJSON(u *User) map[string]any {
 	out["groups"] = groups
 	out["external_ids"] = cloneMap(u.ExternalIDs)
 	out["staged"] = false
-	if s.mustApprove {
+	out["ip_address"], out["registration_ip_address"] = u.IPAddress, u.IPAddress
+	if s.settings.mustApprove {
 		out["approved"] = u.Approved
 	}
 	if u.Suspended() {

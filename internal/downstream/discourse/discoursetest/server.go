@@ -36,7 +36,14 @@ type User struct {
 	ExternalIDs   map[string]string // provider name -> uid, e.g. {"oidc": sub}
 	Sessions      int               // open logins; log_out ends them
 	CreatedAt     time.Time
+	TrustLevel    int    // 0 for every new user
+	IPAddress     string // the address of the request that created it (users.ip_address)
+	Admin         bool
+	Moderator     bool
 }
+
+// staff is Discourse's User#staff?: an admin or a moderator.
+func (u User) staff() bool { return u.Admin || u.Moderator }
 
 // Suspended says the user is suspended now.
 func (u User) Suspended() bool {
@@ -61,39 +68,24 @@ type Server struct {
 	users       map[int]*User
 	groups      map[string]*fakeGroup
 	lastID      int
-	mustApprove bool
-	maxUsername int
+	settings    siteSettings
+	allowedIPs  map[string]bool // Screened IPs with the action "allow" (do_nothing)
 	suspensions map[int]int
 	logOuts     map[int]int
 }
 
 // NewServer starts a fake Discourse that accepts apiKey acting as
-// apiUsername, with must_approve_users on and Discourse's default username
-// length limits (3 to 20). It stops when the test ends.
+// apiUsername, with Discourse's default site settings (config/site_settings.yml)
+// except must_approve_users, which is on. It stops when the test ends.
 func NewServer(t testing.TB, apiKey, apiUsername string) *Server {
 	s := &Server{
 		APIKey: apiKey, APIUsername: apiUsername, users: map[int]*User{}, groups: map[string]*fakeGroup{},
-		lastID: 1, mustApprove: true, maxUsername: 20, suspensions: map[int]int{}, logOuts: map[int]int{},
+		lastID: 1, settings: defaultSettings(), allowedIPs: map[string]bool{}, suspensions: map[int]int{}, logOuts: map[int]int{},
 	}
 	srv := httptest.NewServer(s.Faults.Wrap(s.authorized(s.routes()), writeError))
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
 	return s
-}
-
-// SetMustApproveUsers mirrors the site setting: off, Discourse neither
-// sends nor needs "approved".
-func (s *Server) SetMustApproveUsers(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.mustApprove = on
-}
-
-// SetMaxUsernameLength mirrors the site setting max_username_length.
-func (s *Server) SetMaxUsernameLength(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.maxUsername = n
 }
 
 // AddUser stores u, assigning an id, and returns it.
@@ -117,6 +109,16 @@ func (s *Server) AddGroup(groupName string) int {
 	s.lastID++
 	s.groups[strings.ToLower(groupName)] = &fakeGroup{id: s.lastID, name: groupName, members: map[int]bool{}}
 	return s.lastID
+}
+
+// GroupID is the id of the group called groupName (any case), 0 if none.
+func (s *Server) GroupID(groupName string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g, ok := s.groups[strings.ToLower(groupName)]; ok {
+		return g.id
+	}
+	return 0
 }
 
 // User returns the user with id.
@@ -186,6 +188,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("PUT /admin/users/{id}/suspend.json", s.suspend)
 	mux.HandleFunc("PUT /admin/users/{id}/unsuspend.json", s.unsuspend)
 	mux.HandleFunc("POST /admin/users/{id}/log_out.json", s.logOut)
+	mux.HandleFunc("GET /admin/site_settings.json", s.listSettings)
 	mux.HandleFunc("GET /groups/{file}", s.showGroup)
 	mux.HandleFunc("PUT /groups/{id}/members.json", s.addMembers)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { notFound(w) })

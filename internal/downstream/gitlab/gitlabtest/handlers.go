@@ -12,9 +12,14 @@ import (
 )
 
 // list is GET /users for an admin: extern_uid and provider only filter
-// together; username is an exact, case-insensitive match.
+// together, and only for an administrator; username is an exact,
+// case-insensitive match.
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if q.Get("extern_uid") != "" && q.Get("provider") != "" && !s.actsAsAdmin() {
+		message(w, http.StatusForbidden, "403 Forbidden")
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []map[string]any{}
@@ -115,35 +120,66 @@ func (s *Server) modify(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// approve is POST /users/:id/approve (Users::ApproveService): 403 unless
+// the token acts as an administrator, 409 unless the user waits for
+// approval, else the user becomes active.
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) {
+	admin := s.actsAsAdmin()
 	s.withUser(w, r, func(u *User) (int, any) {
-		switch u.State {
-		case "blocked_pending_approval":
-			u.State = "active"
-			return http.StatusCreated, map[string]string{"message": "Success"}
-		case "blocked", "ldap_blocked":
-			return http.StatusForbidden, map[string]string{"message": "The user you are trying to approve is blocked"}
-		case "deactivated":
-			return http.StatusConflict, map[string]string{"message": "The user you are trying to approve is deactivated"}
+		switch {
+		case !admin:
+			return http.StatusForbidden, map[string]string{"message": "You are not allowed to approve a user"}
+		case u.State != "blocked_pending_approval":
+			return http.StatusConflict, map[string]string{"message": "The user you are trying to approve is not pending approval"}
 		}
-		return http.StatusConflict, map[string]string{"message": "The user you are trying to approve is not pending approval"}
+		u.State = "active"
+		return http.StatusCreated, map[string]string{"message": "Success"}
 	})
 }
 
-// block answers 201 `true`, or 201 with nothing to say if the user already
-// was blocked (GitLab's endpoint just breaks out).
+// block answers 201 `true`, or 201 with nothing to say, changing nothing,
+// when the user is blocked? already, which in GitLab's state machine
+// (app/models/user.rb) is true for blocked, ldap_blocked (refused first),
+// banned and blocked_pending_approval: a user waiting for approval stays
+// waiting, and an admin could still approve it (lib/api/users.rb:
+// `break if user.blocked?`).
 func (s *Server) block(w http.ResponseWriter, r *http.Request) {
 	s.withUser(w, r, func(u *User) (int, any) {
 		switch u.State {
 		case "ldap_blocked":
 			return http.StatusForbidden, map[string]string{"message": "403 Forbidden - LDAP blocked users cannot be modified by the API"}
-		case "blocked":
+		case "blocked", "banned", "blocked_pending_approval":
 			return http.StatusCreated, nil
 		}
 		u.State = "blocked"
 		s.blocks[u.ID]++
 		return http.StatusCreated, true
 	})
+}
+
+// reject is POST /users/:id/reject (Users::RejectService): 403 unless the
+// token acts as an administrator; only a user waiting for approval can be
+// rejected, else 409; GitLab then deletes the
+// user (delete_async with hard_delete) and mails them that the request
+// was rejected. The fake deletes at once and answers with the user.
+func (s *Server) reject(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.Atoi(r.PathValue("id"))
+	admin := s.actsAsAdmin()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	switch {
+	case !ok:
+		message(w, http.StatusNotFound, "404 User Not Found")
+	case !admin:
+		message(w, http.StatusForbidden, "You are not allowed to reject a user")
+	case u.State != "blocked_pending_approval":
+		message(w, http.StatusConflict, "User does not have a pending request")
+	default:
+		delete(s.users, id)
+		s.rejected = append(s.rejected, u.Email)
+		downstreamtest.WriteJSON(w, http.StatusCreated, userJSON(u))
+	}
 }
 
 // unblock answers 201 `true`, or 201 `false` for a user who was not blocked.

@@ -11,6 +11,7 @@ package gitlabtest
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,16 +47,21 @@ type Server struct {
 	URL   string // base URL to give the client (without /api/v4)
 	Token string
 
-	mu     sync.Mutex
-	users  map[int]*User
-	lastID int
-	blocks map[int]int
+	mu        sync.Mutex
+	users     map[int]*User
+	lastID    int
+	blocks    map[int]int
+	scopes    []string // the token's scopes
+	admin     bool     // the token's user is an administrator
+	adminMode bool     // the instance requires Admin Mode for admin actions
+	rejected  []string // emails of rejected users, whom GitLab mails
 }
 
 // NewServer starts a fake GitLab that accepts token as an administrator's
-// personal access token. It stops when the test ends.
+// personal access token with the api scope, on an instance without Admin
+// Mode. It stops when the test ends.
 func NewServer(t testing.TB, token string) *Server {
-	s := &Server{Token: token, users: map[int]*User{}, blocks: map[int]int{}, lastID: 1}
+	s := &Server{Token: token, users: map[int]*User{}, blocks: map[int]int{}, lastID: 1, scopes: []string{"api"}, admin: true}
 	srv := httptest.NewServer(s.Faults.Wrap(s.authorized(s.routes()), writeError))
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
@@ -86,6 +92,30 @@ func (s *Server) AddPendingOIDCUser(username, email, sub string) User {
 		Username: username, Name: username, Email: email, State: "blocked_pending_approval", Confirmed: true,
 		Identities: []Identity{{Provider: "openid_connect", ExternUID: sub}},
 	})
+}
+
+// SetTokenScopes replaces the token's scopes (api, read_api, read_user,
+// admin_mode, ...).
+func (s *Server) SetTokenScopes(scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scopes = scopes
+}
+
+// SetTokenAdmin says whether the token's user is an administrator.
+func (s *Server) SetTokenAdmin(admin bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.admin = admin
+}
+
+// SetAdminMode mirrors Admin → Settings → General → Sign-in restrictions →
+// Admin Mode: on, a token acts as an administrator only with the
+// admin_mode scope (Gitlab::Auth::CurrentUserMode for API requests).
+func (s *Server) SetAdminMode(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.adminMode = on
 }
 
 // User returns the user with id.
@@ -119,6 +149,13 @@ func (s *Server) Users() int {
 	return len(s.users)
 }
 
+// Rejected lists the emails of the users whose requests were rejected.
+func (s *Server) Rejected() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.rejected...)
+}
+
 // Blocks says how many times user id went from unblocked to blocked.
 func (s *Server) Blocks(id int) int {
 	s.mu.Lock()
@@ -126,27 +163,95 @@ func (s *Server) Blocks(id int) int {
 	return s.blocks[id]
 }
 
+// routes mirrors lib/api/users.rb: creating, changing, blocking and
+// unblocking a user, and the list filtered by extern_uid and provider,
+// start with authenticated_as_admin!, which answers a bare 403 to a token
+// that may not act as an administrator (lib/api/helpers.rb); approve and
+// reject leave that to their services, which say so in words.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v4/users", s.list)
-	mux.HandleFunc("POST /api/v4/users", s.create)
+	mux.HandleFunc("POST /api/v4/users", s.asAdmin(s.create))
 	mux.HandleFunc("GET /api/v4/users/{id}", s.show)
-	mux.HandleFunc("PUT /api/v4/users/{id}", s.modify)
+	mux.HandleFunc("PUT /api/v4/users/{id}", s.asAdmin(s.modify))
 	mux.HandleFunc("POST /api/v4/users/{id}/approve", s.approve)
-	mux.HandleFunc("POST /api/v4/users/{id}/block", s.block)
-	mux.HandleFunc("POST /api/v4/users/{id}/unblock", s.unblock)
+	mux.HandleFunc("POST /api/v4/users/{id}/reject", s.reject)
+	mux.HandleFunc("POST /api/v4/users/{id}/block", s.asAdmin(s.block))
+	mux.HandleFunc("POST /api/v4/users/{id}/unblock", s.asAdmin(s.unblock))
+	mux.HandleFunc("GET /api/v4/user", s.currentUser)
+	mux.HandleFunc("GET /api/v4/personal_access_tokens/self", s.tokenSelf)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { message(w, http.StatusNotFound, "404 Not Found") })
 	return mux
 }
 
+// authorized answers a wrong token with 401, and a token without a scope
+// for the request with 403 insufficient_scope (lib/api/api_guard.rb): the
+// users API takes api, read_api for reads, and read_user for reads
+// (allow_access_with_scope :read_user in lib/api/users.rb); a token's own
+// details are readable with any scope.
 func (s *Server) authorized(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("PRIVATE-TOKEN") != s.Token {
 			message(w, http.StatusUnauthorized, "401 Unauthorized")
 			return
 		}
+		want := []string{"api"}
+		if r.Method == http.MethodGet {
+			want = append(want, "read_api", "read_user")
+		}
+		s.mu.Lock()
+		ok := r.URL.Path == "/api/v4/personal_access_tokens/self" ||
+			slices.ContainsFunc(want, func(sc string) bool { return slices.Contains(s.scopes, sc) })
+		s.mu.Unlock()
+		if !ok {
+			downstreamtest.WriteJSON(w, http.StatusForbidden, map[string]string{"error": "insufficient_scope",
+				"error_description": "The request requires higher privileges than provided by the access token.",
+				"scope":             strings.Join(want, " ")})
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// actsAsAdmin is current_user.can_admin_all_resources?: an administrator,
+// in Admin Mode when the instance requires it, which a token is when it
+// has the admin_mode scope.
+func (s *Server) actsAsAdmin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.admin && (!s.adminMode || slices.Contains(s.scopes, "admin_mode"))
+}
+
+func (s *Server) asAdmin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.actsAsAdmin() {
+			message(w, http.StatusForbidden, "403 Forbidden")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// currentUser is GET /user: the token's user, with is_admin only for an
+// administrator (Entities::UserWithAdmin), whatever Admin Mode says.
+func (s *Server) currentUser(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	admin := s.admin
+	s.mu.Unlock()
+	out := map[string]any{"id": 1, "username": "coopgate", "name": "coopgate", "state": "active"}
+	if admin {
+		out["is_admin"] = true
+	}
+	downstreamtest.WriteJSON(w, http.StatusOK, out)
+}
+
+// tokenSelf is GET /personal_access_tokens/self (lib/api/personal_access_tokens.rb).
+func (s *Server) tokenSelf(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	scopes := append([]string{}, s.scopes...)
+	s.mu.Unlock()
+	downstreamtest.WriteJSON(w, http.StatusOK, map[string]any{"id": 7, "name": "coopgate", "revoked": false,
+		"active": true, "scopes": scopes, "user_id": 1, "expires_at": nil})
 }
 
 func message(w http.ResponseWriter, status int, msg any) {

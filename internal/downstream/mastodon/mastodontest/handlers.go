@@ -170,29 +170,51 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// action is POST .../action. Mastodon lets a moderator suspend an account
-// that is already suspended, logging a second strike; so does the fake.
+// action is POST .../action (Admin::AccountAction). Every type first needs
+// AccountPolicy#warn?/suspend?: the Manage Users or Manage Reports
+// permission and a role that overrides the target's (role.overrides?: a
+// higher position), else 403 "This action is not allowed". Every action
+// records a strike (process_strike!), and mails the owner unless
+// send_email_notification is false (Admin::BaseAction#warnable?). Mastodon
+// lets a moderator suspend an account that is already suspended, logging a
+// second strike; so does the fake.
 func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	typ, text := r.FormValue("type"), r.FormValue("text")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.accounts[r.PathValue("id")]
-	if !ok {
+	switch {
+	case !ok:
 		mastodonError(w, http.StatusNotFound, "Record not found")
+		return
+	case !slices.Contains([]string{"none", "disable", "sensitive", "silence", "suspend"}, typ):
+		mastodonError(w, http.StatusUnprocessableEntity, "Validation failed: Type is not included in the list")
+		return
+	case !s.manageUsers || rolePositions[s.tokenRole] <= rolePositions[a.Role]:
+		mastodonError(w, http.StatusForbidden, notAllowed)
 		return
 	}
 	switch typ {
 	case "suspend":
 		a.Suspended, a.SuspendReason = true, text
+		a.SuspendMailed = railsTrue(r.Form, "send_email_notification")
 		s.suspensions[a.ID]++
 	case "disable":
 		a.Disabled = true
-	case "none", "sensitive", "silence":
-	default:
-		mastodonError(w, http.StatusUnprocessableEntity, "Record invalid")
-		return
 	}
+	s.strikes[a.ID]++
 	downstreamtest.WriteJSON(w, http.StatusOK, map[string]any{})
+}
+
+// railsTrue reads a boolean parameter as ActiveModel::Type::Boolean casts
+// it for an attribute that defaults to true: absent is true, the "false"
+// spellings and an empty value are not.
+func railsTrue(form url.Values, key string) bool {
+	v, ok := form[key]
+	if !ok || len(v) == 0 {
+		return true
+	}
+	return !slices.Contains([]string{"", "0", "f", "F", "false", "FALSE", "off", "OFF"}, v[0])
 }
 
 // update runs change on the account named in the path and answers with the

@@ -10,6 +10,7 @@ package mastodontest
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -30,7 +31,16 @@ type Account struct {
 	Suspended bool
 	// SuspendReason is the text of the last suspend action.
 	SuspendReason string
+	// SuspendMailed says the last suspend action asked Mastodon to mail the
+	// account's owner (send_email_notification, true unless sent as false).
+	SuspendMailed bool
+	// Role is the account's user role: "" (everyone), Moderator, Admin or Owner.
+	Role string
 }
+
+// rolePositions are the positions of Mastodon's default roles (UserRole):
+// a staff user may act only on roles with a lower position.
+var rolePositions = map[string]int{"": -1, "Moderator": 10, "Admin": 100, "Owner": 1000}
 
 // State is the account's state in coopgate's words, for assertions.
 func (a Account) State() string {
@@ -55,11 +65,18 @@ type Server struct {
 	accounts    map[string]*Account
 	lastID      int64
 	suspensions map[string]int
+	strikes     map[string]int
+	scopes      []string // the token's scopes
+	tokenRole   string   // the role of the token's user
+	manageUsers bool     // whether that role has the Manage Users permission
 }
 
-// NewServer starts a fake Mastodon that accepts token; it stops when the test ends.
+// NewServer starts a fake Mastodon that accepts token, a token of an Admin
+// with the scopes admin:read:accounts and admin:write:accounts, as the
+// integration guide says to make it. It stops when the test ends.
 func NewServer(t testing.TB, token string) *Server {
-	s := &Server{Token: token, accounts: map[string]*Account{}, suspensions: map[string]int{}, lastID: 109_000_000}
+	s := &Server{Token: token, accounts: map[string]*Account{}, suspensions: map[string]int{}, strikes: map[string]int{},
+		lastID: 109_000_000, scopes: []string{"admin:read:accounts", "admin:write:accounts"}, tokenRole: "Admin", manageUsers: true}
 	s.srv = httptest.NewServer(s.Faults.Wrap(s.authorized(s.routes()), writeError))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
@@ -111,6 +128,28 @@ func (s *Server) Accounts() int {
 	return len(s.accounts)
 }
 
+// SetTokenScopes replaces the token's OAuth scopes.
+func (s *Server) SetTokenScopes(scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scopes = scopes
+}
+
+// SetTokenRole sets the role of the token's user, and whether that role
+// has the Manage Users permission.
+func (s *Server) SetTokenRole(role string, manageUsers bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenRole, s.manageUsers = role, manageUsers
+}
+
+// Strikes says how many strikes (account warnings) account id has.
+func (s *Server) Strikes(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.strikes[id]
+}
+
 // Suspensions says how many suspend actions account id received.
 func (s *Server) Suspensions(id string) int {
 	s.mu.Lock()
@@ -118,19 +157,52 @@ func (s *Server) Suspensions(id string) int {
 	return s.suspensions[id]
 }
 
+// routes puts each endpoint behind the checks Mastodon makes before it:
+// the token's scope (the controllers' authorize_if_got_token!, before
+// set_account, so a missing scope is a 403 even for an id that does not
+// exist), then the Manage Users permission (AccountPolicy#index?/show?,
+// UserPolicy#approve?/reject?, AccountPolicy#unsuspend?).
+// app/controllers/api/v1/admin/accounts_controller.rb,
+// app/controllers/api/v1/admin/account_actions_controller.rb,
+// app/controllers/api/v2/admin/accounts_controller.rb.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v2/admin/accounts", s.list)
-	mux.HandleFunc("GET /api/v1/admin/accounts/{id}", s.show)
-	mux.HandleFunc("POST /api/v1/admin/accounts/{id}/approve", s.approve)
-	mux.HandleFunc("POST /api/v1/admin/accounts/{id}/reject", s.reject)
-	mux.HandleFunc("POST /api/v1/admin/accounts/{id}/action", s.action)
-	mux.HandleFunc("POST /api/v1/admin/accounts/{id}/unsuspend", s.unsuspend)
+	read, write := []string{"admin:read", "admin:read:accounts"}, []string{"admin:write", "admin:write:accounts"}
+	mux.Handle("GET /api/v2/admin/accounts", s.guard(read, true, s.list))
+	mux.Handle("GET /api/v1/admin/accounts/{id}", s.guard(read, true, s.show))
+	mux.Handle("POST /api/v1/admin/accounts/{id}/approve", s.guard(write, true, s.approve))
+	mux.Handle("POST /api/v1/admin/accounts/{id}/reject", s.guard(write, true, s.reject))
+	mux.Handle("POST /api/v1/admin/accounts/{id}/action", s.guard(write, false, s.action))
+	mux.Handle("POST /api/v1/admin/accounts/{id}/unsuspend", s.guard(write, true, s.unsuspend))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		mastodonError(w, http.StatusNotFound, "Record not found")
 	})
 	return mux
 }
+
+// guard answers as Doorkeeper does for a token without any of scopes
+// (Api::BaseController#doorkeeper_forbidden_render_options), then as
+// Api::BaseController does for Mastodon::NotPermittedError when the action
+// needs Manage Users and the token's role lacks it. The action endpoint
+// checks its own policy, which depends on the target.
+func (s *Server) guard(scopes []string, needsManageUsers bool, next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		granted := slices.ContainsFunc(scopes, func(sc string) bool { return slices.Contains(s.scopes, sc) })
+		permitted := s.manageUsers || !needsManageUsers
+		s.mu.Unlock()
+		switch {
+		case !granted:
+			mastodonError(w, http.StatusForbidden, "This action is outside the authorized scopes")
+		case !permitted:
+			mastodonError(w, http.StatusForbidden, notAllowed)
+		default:
+			next(w, r)
+		}
+	})
+}
+
+const notAllowed = "This action is not allowed"
 
 // authorized answers as Doorkeeper does when the Bearer token is wrong or absent.
 func (s *Server) authorized(next http.Handler) http.Handler {
