@@ -81,6 +81,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		h = d.Metrics.Middleware(routeOf(root, pages), h)
 	}
+	h = validText(d.Render, h)
 	h = bodyLimit(h)
 	h = securityHeaders(formTargets(d.Config), secure, h)
 	h = requestContext(d.Log, proxies, h)
