@@ -68,6 +68,11 @@ func clientIP(r *http.Request, proxies []netip.Prefix) string {
 		if hop == "" {
 			continue
 		}
+		if _, err := netip.ParseAddr(hop); err != nil {
+			// Not an address: whatever wrote it is not a proxy we trust,
+			// so the last trusted hop is the client as far as we know.
+			return host
+		}
 		if !trusted(hop, proxies) {
 			return hop
 		}

@@ -20,6 +20,7 @@ func TestClientIP(t *testing.T) {
 		{"trusted peer: last untrusted hop", "10.0.0.2:1234", "198.51.100.1, 10.0.0.7", proxies, "198.51.100.1"},
 		{"spoofed leftmost hop is not believed", "10.0.0.2:1234", "1.2.3.4, 198.51.100.1", proxies, "198.51.100.1"},
 		{"all hops trusted: the first", "10.0.0.2:1234", "10.0.0.5", proxies, "10.0.0.5"},
+		{"a hop that is no address is not believed", "10.0.0.2:1234", "198.51.100.1, junk\xff", proxies, "10.0.0.2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

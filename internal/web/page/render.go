@@ -83,6 +83,11 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 		return fmt.Errorf("rendering %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if w.Header().Get("Cache-Control") == "" {
+		// Every page's layout names the logged-in person, and most pages
+		// show more of them: no cache, shared or the browser's, keeps one.
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
