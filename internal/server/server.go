@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/people"
@@ -163,14 +164,26 @@ func csrfKey(secret string) []byte {
 	return k
 }
 
-// loadMe puts the logged-in person, if any, in the request's context.
+// loadMe puts the logged-in person, if any, in the request's context. While
+// the database is down no one can be recognised: rather than answer as if
+// the person were logged out, pages say so (503). Static files need no one.
 func loadMe(d Deps, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/theme.css" {
+			next.ServeHTTP(w, r)
+			return
+		}
 		id, _, err := d.Sessions.PersonID(r)
+		var p *people.Person
 		if err == nil && id != "" {
-			if p, err := people.ByID(r.Context(), d.Pool, id); err == nil {
-				r = r.WithContext(page.WithPerson(r.Context(), p))
-			}
+			p, err = people.ByID(r.Context(), d.Pool, id)
+		}
+		if database.Unavailable(err) {
+			d.Render.Fail(w, r, err)
+			return
+		}
+		if p != nil && err == nil {
+			r = r.WithContext(page.WithPerson(r.Context(), p))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -9,6 +9,7 @@ import (
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/password"
 	"github.com/coopgate/coopgate/internal/people"
@@ -74,25 +75,51 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 	return h.Render.Render(w, r, http.StatusOK, "login/login", "Log in", data)
 }
 
-const wrongCredentials = "That email and password don't match an account. Check them, or reset your password."
+const (
+	wrongCredentials = "That email and password don't match an account. Check them, or reset your password."
+	cantCheck        = "We can't check your password right now. Please try again in a minute."
+)
 
+// submitLogin checks the password. A database outage keeps the form with
+// what was typed and says so (503); it is never read as a lockout or a
+// wrong password.
 func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	data := LoginPage{AuthRequestID: r.PostFormValue("id"), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	err := h.tryLogin(w, r, &data)
+	if !database.Unavailable(err) {
+		return err
+	}
+	h.count("unavailable")
+	h.Log.WarnContext(ctx, "login: database unavailable", "err", err.Error(), "request_id", page.RequestID(ctx))
+	data.Error = cantCheck
+	w.Header().Set("Retry-After", page.RetryAfter)
+	return h.Render.Render(w, r, http.StatusServiceUnavailable, "login/login", "Log in", data)
+}
+
+func (h *Handler) tryLogin(w http.ResponseWriter, r *http.Request, data *LoginPage) error {
+	ctx := r.Context()
 	ar, err := h.authRequest(ctx, data.AuthRequestID)
 	if err != nil {
 		return err
 	}
 	data.ClientName = h.clientName(ar)
 	ip, email := page.ClientIP(ctx), people.NormalizeEmail(data.Email)
-	if over, err := h.Limiter.Exceeded(ctx, failedPerIP, ip); err != nil || over {
-		h.count("throttled")
-		return errors.Join(err, page.TooMany("Too many failed logins from your network. Wait 15 minutes and try again."))
+	over, err := h.Limiter.Exceeded(ctx, failedPerIP, ip)
+	if err != nil {
+		return err
 	}
-	if over, err := h.Limiter.Exceeded(ctx, failedPerEmail, email); err != nil || over {
+	if over {
+		h.count("throttled")
+		return page.TooMany("Too many failed logins from your network. Wait 15 minutes and try again.")
+	}
+	if over, err = h.Limiter.Exceeded(ctx, failedPerEmail, email); err != nil {
+		return err
+	}
+	if over {
 		h.count("locked")
 		data.Error = "Too many failed logins for this email address. Wait 15 minutes, or reset your password."
-		return errors.Join(err, h.Render.Render(w, r, http.StatusTooManyRequests, "login/login", "Log in", data))
+		return h.Render.Render(w, r, http.StatusTooManyRequests, "login/login", "Log in", *data)
 	}
 	p, ok, err := h.checkPassword(ctx, email, r.PostFormValue("password"))
 	if err != nil {
@@ -101,10 +128,13 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		_, err1 := h.Limiter.Hit(ctx, failedPerIP, ip)
 		_, err2 := h.Limiter.Hit(ctx, failedPerEmail, email)
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
 		h.count("failure")
 		h.Log.InfoContext(ctx, "login failed", "request_id", page.RequestID(ctx))
 		data.Error = wrongCredentials
-		return errors.Join(err1, err2, h.Render.Render(w, r, http.StatusUnauthorized, "login/login", "Log in", data))
+		return h.Render.Render(w, r, http.StatusUnauthorized, "login/login", "Log in", *data)
 	}
 	if err := h.Limiter.Reset(ctx, failedPerEmail, email); err != nil {
 		return err
