@@ -2,8 +2,8 @@ package app_test
 
 import (
 	"net/http"
-	"regexp"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
