@@ -2,7 +2,6 @@ package admission
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,25 +12,6 @@ import (
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/session"
 )
-
-// RequestPasswordReset mails a reset link if the address has an account. It
-// returns nil either way, and the page says the same either way.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
-	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := people.ByEmail(ctx, tx, email)
-		if errors.Is(err, people.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		token, err := issueToken(ctx, tx, p.ID, purposeReset, "", ResetTTL)
-		if err != nil {
-			return err
-		}
-		return s.send(ctx, tx, p.Email, mail.PasswordReset{Name: p.Name, Link: s.link("/password/reset?token=" + token), Expires: ResetTTL})
-	})
-}
 
 // ResetPassword spends a reset link and sets the new password. Every session
 // and token of the person ends: whoever knew the old password is out.

@@ -210,6 +210,9 @@ func (a *App) prepareJobs(context.Context) error {
 func (a *App) prepareAdmission(context.Context) error {
 	a.Admission = &admission.Service{Pool: a.Pool, Jobs: a.Jobs, Box: a.Box, Mail: a.Mail, BaseURL: a.Config.Issuer,
 		Secretary: a.Config.Coop.SecretaryEmail, Metrics: a.Metrics, Now: time.Now}
+	if err := admission.AddWorkers(a.Workers, a.Admission); err != nil {
+		return err
+	}
 	return a.attachDownstream()
 }
 

@@ -76,8 +76,9 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 }
 
 const (
-	wrongCredentials = "That email and password don't match an account. Check them, or reset your password."
-	cantCheck        = "We can't check your password right now. Please try again in a minute."
+	wrongCredentials = "That email and password don't match an account you can log in to. Check them, or reset your password. " +
+		"If you have just joined, first confirm your address with the link we emailed you."
+	cantCheck = "We can't check your password right now. Please try again in a minute."
 )
 
 // submitLogin checks the password. A database outage keeps the form with
@@ -149,6 +150,10 @@ func (h *Handler) tryLogin(w http.ResponseWriter, r *http.Request, data *LoginPa
 }
 
 // checkPassword takes as long for an unknown email as for a wrong password.
+// A sign-up still to be confirmed cannot log in, and is answered as a wrong
+// password is: whoever signed up knows its password, so a login that worked
+// would tell them the address had no account before (the sign-up page is
+// careful not to). The mailed link logs the person in instead.
 func (h *Handler) checkPassword(ctx context.Context, email, pw string) (*people.Person, bool, error) {
 	p, err := people.ByEmail(ctx, h.Pool, email)
 	if err != nil && !errors.Is(err, people.ErrNotFound) {
@@ -159,7 +164,7 @@ func (h *Handler) checkPassword(ctx context.Context, email, pw string) (*people.
 		hash = p.PasswordHash
 	}
 	ok, err := password.Check(ctx, pw, hash)
-	if err != nil || !ok || p == nil {
+	if err != nil || !ok || p == nil || p.Status == people.SignedUp {
 		return nil, false, err
 	}
 	return p, true, nil

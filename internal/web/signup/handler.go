@@ -40,14 +40,15 @@ type Handler struct {
 }
 
 // Throttles. Sign-ups count per network and per address (the per-address rule
-// also caps "you already have an account" mail to an owner); reset requests
-// likewise; resending and email changes per person.
+// also caps "you already have an account" mail to an owner); requests for a
+// reset or a new confirmation link likewise; email changes per person.
 var (
 	signUpPerIP       = ratelimit.Rule{Name: "signup-ip", Max: 10, Window: time.Hour}
 	signUpPerEmail    = ratelimit.Rule{Name: "signup-email", Max: 3, Window: time.Hour}
 	resetPerIP        = ratelimit.Rule{Name: "reset-ip", Max: 10, Window: time.Hour}
 	resetPerEmail     = ratelimit.Rule{Name: "reset-email", Max: 3, Window: time.Hour}
-	resendPerPerson   = ratelimit.Rule{Name: "verify-resend", Max: 3, Window: time.Hour}
+	resendPerIP       = ratelimit.Rule{Name: "verify-resend-ip", Max: 10, Window: time.Hour}
+	resendPerEmail    = ratelimit.Rule{Name: "verify-resend-email", Max: 3, Window: time.Hour}
 	emailChangePerson = ratelimit.Rule{Name: "email-change", Max: 5, Window: time.Hour}
 )
 
