@@ -7,6 +7,7 @@ import (
 
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/mail"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/people"
@@ -32,6 +33,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, newHash string, acto
 			return err
 		}
 		if err := oidc.RevokePerson(ctx, tx, p.ID); err != nil {
+			return err
+		}
+		// Whoever followed the link is the owner: guesses made at the old
+		// password are moot, and the login page promised this lifts the lock.
+		if err := lockout.Clear(ctx, tx, p.Email, actor.IP); err != nil {
 			return err
 		}
 		actor.PersonID, actor.Label = p.ID, p.Email

@@ -72,7 +72,8 @@ func New(d Deps) (http.Handler, error) {
 	root.Handle("/authorize/callback", callbackGuard(d, d.Provider.Handler()))
 	root.Handle("/end_session", endSession(d.Sessions, d.Provider.Handler()))
 	root.Handle("GET /healthz", healthz())
-	root.Handle("GET /readyz", readyz(d.Pool))
+	watch := newProxyWatch(d.Log)
+	root.Handle("GET /readyz", readyz(d.Pool, watch))
 	for pattern, h := range d.Extra {
 		root.Handle(pattern, h)
 	}
@@ -85,7 +86,7 @@ func New(d Deps) (http.Handler, error) {
 	h = validText(d.Render, h)
 	h = bodyLimit(h)
 	h = securityHeaders(formTargets(d.Config), secure, h)
-	h = requestContext(d.Log, proxies, h)
+	h = requestContext(d.Log, proxies, watch, h)
 	return recoverPanics(d.Log, h), nil
 }
 
@@ -223,8 +224,10 @@ func healthz() http.Handler {
 	})
 }
 
-// readyz is ready when the database answers and its schema is current.
-func readyz(pool *pgxpool.Pool) http.Handler {
+// readyz is ready when the database answers and its schema is current. It
+// also carries what the operator should know while ready (a proxy that
+// trusted_proxies leaves out).
+func readyz(pool *pgxpool.Pool, watch *proxyWatch) http.Handler {
 	schema := &schemaCheck{pool: pool, okFor: 30 * time.Second}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -239,6 +242,9 @@ func readyz(pool *pgxpool.Pool) http.Handler {
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))
+		if warning := watch.Warning(); warning != "" {
+			_, _ = w.Write([]byte("warning: " + warning + "\n"))
+		}
 	})
 }
 
