@@ -201,7 +201,7 @@ func (a *App) prepareMail(context.Context) error {
 
 func (a *App) prepareJobs(context.Context) error {
 	a.Workers = river.NewWorkers()
-	if err := mail.AddWorkers(a.Workers, a.MailSender, a.Box, a.Log); err != nil {
+	if err := mail.AddWorkers(a.Workers, a.MailSender, a.Box, a.Log, nil); err != nil {
 		return err
 	}
 	if err := a.addDownstreamWorkers(); err != nil {
