@@ -122,13 +122,7 @@ func (h *Handler) tryLogin(w http.ResponseWriter, r *http.Request, data *LoginPa
 		return err
 	}
 	if !ok {
-		if err := h.Guard.Failed(ctx, attempt); err != nil {
-			return err
-		}
-		h.count("failure")
-		h.Log.InfoContext(ctx, "login failed", "known_device", attempt.Device != "", "request_id", page.RequestID(ctx))
-		data.Error = wrongCredentials
-		return h.Render.Render(w, r, http.StatusUnauthorized, "login/login", "Log in", *data)
+		return h.wrongPassword(w, r, data, attempt)
 	}
 	if err := h.Guard.Succeeded(ctx, attempt); err != nil {
 		return err
@@ -141,6 +135,18 @@ func (h *Handler) tryLogin(w http.ResponseWriter, r *http.Request, data *LoginPa
 	h.count("success")
 	h.Log.InfoContext(ctx, "login", "person", p.ID, "request_id", page.RequestID(ctx))
 	return h.finish(w, r, p, ar, now)
+}
+
+// wrongPassword counts a failed attempt and shows the form again.
+func (h *Handler) wrongPassword(w http.ResponseWriter, r *http.Request, data *LoginPage, a lockout.Attempt) error {
+	ctx := r.Context()
+	if err := h.Guard.Failed(ctx, a); err != nil {
+		return err
+	}
+	h.count("failure")
+	h.Log.InfoContext(ctx, "login failed", "known_device", a.Device != "", "request_id", page.RequestID(ctx))
+	data.Error = wrongCredentials
+	return h.Render.Render(w, r, http.StatusUnauthorized, "login/login", "Log in", *data)
 }
 
 // refuse answers an attempt the lockout rules stop, and reports whether it did.

@@ -171,7 +171,10 @@ func waitFor(t *testing.T, ok func() bool) {
 	}
 }
 
-var csrfRE = regexp.MustCompile(`name="csrf_token" value="[^"]*"`)
+var (
+	csrfRE    = regexp.MustCompile(`name="csrf_token" value="[^"]*"`)
+	expiresRE = regexp.MustCompile(`Expires=[^;]*`)
+)
 
 // sameShape is a page with what legitimately differs between two answers
 // blanked: the address typed, and the CSRF token (random on every page).
@@ -191,6 +194,7 @@ func headerShape(h http.Header) string {
 			for _, v := range vs {
 				cookieName, rest, _ := strings.Cut(v, "=")
 				_, attrs, _ := strings.Cut(rest, ";")
+				attrs = expiresRE.ReplaceAllString(attrs, "Expires=…") // the clock, which may tick between the two
 				lines = append(lines, "Set-Cookie: "+cookieName+"=…;"+attrs)
 			}
 			continue
