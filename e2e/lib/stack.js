@@ -27,6 +27,12 @@ export class Stack {
   #gatewayExit;
   #logFile;
 
+  // trustedProxies go into the configuration: a journey that plays clients
+  // at many addresses sends X-Forwarded-For through the loopback "proxy".
+  constructor({ trustedProxies = [] } = {}) {
+    this.trustedProxies = trustedProxies;
+  }
+
   async start() {
     const adminURL = process.env.COOPGATE_TEST_DATABASE_URL;
     if (!adminURL) throw new Error('COOPGATE_TEST_DATABASE_URL is not set: run the journeys through e2e/run');
@@ -152,6 +158,7 @@ function configYAML(s, policiesDir) {
   return `# Written by the e2e harness for one run.
 issuer: ${s.issuer}
 listen: ${s.issuer.replace('http://', '')}
+trusted_proxies: [${s.trustedProxies.join(', ')}]
 database_url: ${s.databaseURL}
 crypto_key: ${s.cryptoKey}
 cookie_secret: ${s.cookieSecret}

@@ -6,5 +6,7 @@
 //
 // Each transition is one transaction that also writes its audit event and
 // enqueues what it causes (mail, downstream account jobs): nothing is
-// half-done. It renders no pages; internal/web's areas call it.
+// half-done. Sign-up and requests for mailed links are queued (requests.go)
+// so that the page's answer never depends on whether an address has an
+// account. It renders no pages; internal/web's areas call it.
 package admission

@@ -26,29 +26,29 @@ type SignUp struct {
 	IP, UserAgent    string
 }
 
-// SignUp creates a person waiting to verify their email and mails them the
-// link, in one transaction, and returns them. An address that is already
-// registered gets a mail telling its owner instead, and SignUp returns a nil
-// person: the caller answers exactly as for a new address (the form must not
-// reveal who has an account) but logs no one in.
-func (s *Service) SignUp(ctx context.Context, in SignUp, actor audit.Actor) (*people.Person, error) {
+// signUp carries out a queued sign-up (see RequestSignUp): it creates a
+// person waiting to verify their email, with the id and username claimed
+// for them, and mails them the link, in one transaction. An address that
+// is already registered gets a mail telling its owner instead, and signUp
+// returns a nil person; the username stays claimed, as it would for a new
+// address. Run again (a retried job), it does nothing more.
+func (s *Service) signUp(ctx context.Context, q queuedSignUp) (*people.Person, error) {
 	var created *people.Person
+	in, actor := q.SignUp, q.Actor
 	err := database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		created = nil // a retried transaction starts again
-		// The username first: were "taken" answered only for new addresses,
-		// a known username would tell whether an address has an account.
-		if err := usernameFree(ctx, tx, in.Username); err != nil {
-			return err
-		}
 		existing, err := people.ByEmail(ctx, tx, in.Email)
 		if err == nil {
+			if existing.ID == q.PersonID {
+				return nil // done already, by an earlier run of the job
+			}
 			return s.send(ctx, tx, existing.Email, mail.AlreadyRegistered{Name: existing.Name,
 				LoginLink: s.link("/login"), ResetLink: s.link("/password/forgot")})
 		}
 		if !errors.Is(err, people.ErrNotFound) {
 			return err
 		}
-		p, err := people.Create(ctx, tx, people.New{Email: in.Email, Name: in.Name, Username: in.Username,
+		p, err := people.Create(ctx, tx, people.New{ID: q.PersonID, Email: in.Email, Name: in.Name, Username: in.Username,
 			PasswordHash: in.PasswordHash, Status: people.SignedUp, MembershipNumber: in.MembershipNumber})
 		if err != nil {
 			return err
@@ -76,41 +76,12 @@ func (s *Service) SignUp(ctx context.Context, in SignUp, actor audit.Actor) (*pe
 	return created, err
 }
 
-// usernameFree is people.ErrUsernameTaken if anyone, in any status, has ever
-// had the username (compared as the unique index does).
-func usernameFree(ctx context.Context, tx pgx.Tx, username string) error {
-	var taken bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM people WHERE lower(username) = lower($1))`, username).Scan(&taken)
-	if err != nil {
-		return fmt.Errorf("checking username: %w", err)
-	}
-	if taken {
-		return people.ErrUsernameTaken
-	}
-	return nil
-}
-
 func (s *Service) sendVerification(ctx context.Context, tx pgx.Tx, p *people.Person) error {
 	token, err := issueToken(ctx, tx, p.ID, purposeVerify, "", VerifyTTL)
 	if err != nil {
 		return err
 	}
 	return s.send(ctx, tx, p.Email, mail.VerifyEmail{Name: p.Name, Link: s.link("/verify?token=" + token), Expires: VerifyTTL})
-}
-
-// ResendVerification mails a fresh link (the old one stops working) to a
-// person who has not verified yet.
-func (s *Service) ResendVerification(ctx context.Context, personID string) error {
-	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := people.ByIDForUpdate(ctx, tx, personID)
-		if err != nil {
-			return err
-		}
-		if p.Status != people.SignedUp {
-			return ErrWrongStatus
-		}
-		return s.sendVerification(ctx, tx, p)
-	})
 }
 
 // VerifyEmail spends a verification link and makes the admission decision:

@@ -22,6 +22,12 @@ const (
 // issueToken makes a single-use token for a mailed link and supersedes any
 // earlier unused one of the same purpose. Only its SHA-256 is stored.
 func issueToken(ctx context.Context, tx pgx.Tx, personID, purpose, newEmail string, ttl time.Duration) (string, error) {
+	// Requests for links are worked concurrently: without a lock two could
+	// each supersede only what was there before, and both their links work.
+	// NO KEY UPDATE leaves the foreign-key checks of other inserts alone.
+	if _, err := tx.Exec(ctx, `SELECT FROM people WHERE id = $1 FOR NO KEY UPDATE`, personID); err != nil {
+		return "", fmt.Errorf("locking the person: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `UPDATE email_tokens SET used_at = now() WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL`,
 		personID, purpose); err != nil {
 		return "", fmt.Errorf("superseding tokens: %w", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/jobs"
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/mail"
 	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
@@ -55,6 +56,9 @@ type App struct {
 	Mail      *mail.Renderer
 	Metrics   *metrics.Metrics
 	Admission *admission.Service
+	// Devices signs the device cookies that spare a member's own browser
+	// the email-wide login lock.
+	Devices *lockout.Devices
 	// Downstream keeps members' accounts on Mastodon, Discourse and GitLab
 	// in line with their standing.
 	Downstream *provisioning.Provisioner
@@ -154,6 +158,7 @@ func (a *App) prepareKeys(ctx context.Context) error {
 	if a.Box, err = seal.New(key); err != nil {
 		return fmt.Errorf("crypto_key: %w", err)
 	}
+	a.Devices = lockout.NewDevices(key, strings.HasPrefix(a.Config.Issuer, "https://"), time.Now)
 	a.Keys = oidc.NewKeyring(a.Pool, a.Box, a.Config.Keys.PublishLead, a.Config.Keys.RetiredFor)
 	return a.Keys.Ensure(ctx)
 }
@@ -196,7 +201,7 @@ func (a *App) prepareMail(context.Context) error {
 
 func (a *App) prepareJobs(context.Context) error {
 	a.Workers = river.NewWorkers()
-	if err := mail.AddWorkers(a.Workers, a.MailSender, a.Box, a.Log); err != nil {
+	if err := mail.AddWorkers(a.Workers, a.MailSender, a.Box, a.Log, nil); err != nil {
 		return err
 	}
 	if err := a.addDownstreamWorkers(); err != nil {
@@ -210,6 +215,9 @@ func (a *App) prepareJobs(context.Context) error {
 func (a *App) prepareAdmission(context.Context) error {
 	a.Admission = &admission.Service{Pool: a.Pool, Jobs: a.Jobs, Box: a.Box, Mail: a.Mail, BaseURL: a.Config.Issuer,
 		Secretary: a.Config.Coop.SecretaryEmail, Metrics: a.Metrics, Now: time.Now}
+	if err := admission.AddWorkers(a.Workers, a.Admission); err != nil {
+		return err
+	}
 	return a.attachDownstream()
 }
 

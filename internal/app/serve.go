@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/server"
 	"github.com/coopgate/coopgate/internal/web/account"
@@ -31,7 +32,7 @@ func (a *App) Handler() (http.Handler, error) {
 	areas := []server.Area{
 		&public.Handler{Pool: a.Pool, Render: render},
 		&login.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Provider: a.Provider,
-			Limiter: limiter, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
+			Guard: lockout.New(a.Pool, time.Now), Devices: a.Devices, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
 		&account.Handler{Pool: a.Pool, Render: render, ServiceAccounts: a.memberAccountViews},
 		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Log: a.Log, DownstreamAccounts: a.adminAccountViews()},
 		&downstreamadmin.Handler{Pool: a.Pool, Render: render, Provisioning: a.Downstream},

@@ -57,10 +57,13 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	cfg := testConfig(url, pgtest.NewURL(t))
+	cfg := testConfig(url, ownDatabase)
 	cfg.Listen = ln.Addr().String()
 	for _, o := range opts {
 		o(cfg)
+	}
+	if cfg.DatabaseURL == ownDatabase {
+		cfg.DatabaseURL = pgtest.NewURL(t)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
@@ -85,6 +88,16 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 	}
 	t.Cleanup(func() { cancel(); <-done; a.Close() })
 	return &Gateway{URL: url, App: a, Config: cfg, Logs: logs}
+}
+
+// ownDatabase stands for "a fresh database of the test's own" until Start
+// makes one, unless WithDatabase named another.
+const ownDatabase = "postgres://apptest.invalid/own"
+
+// WithDatabase runs the gateway on url instead of a fresh database: outage
+// tests pass a pgtest.Outage's, whose server they can stop and start.
+func WithDatabase(url string) Option {
+	return func(c *config.Config) { c.DatabaseURL = url }
 }
 
 // logSink shows server logs with -v only when COOPGATE_TEST_LOGS is set.

@@ -114,7 +114,7 @@ func List(ctx context.Context, q database.Querier, f Filter) ([]Entry, error) {
 		       coalesce(before::text, ''), coalesce(after::text, ''), ip
 		FROM audit_events
 		WHERE ($1 = '' OR action LIKE $1 || '%') AND ($2 = '' OR actor_id::text = $2)
-		  AND ($3 = '' OR subject_id = $3) AND ($4 = 0 OR id < $4)
+		  AND ($3 = '' OR subject_id = $3) AND ($4::bigint = 0 OR id < $4::bigint)
 		ORDER BY id DESC LIMIT $5`, f.Action, f.ActorID, f.SubjectID, f.Before, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit: list: %w", err)

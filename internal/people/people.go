@@ -1,6 +1,7 @@
 // Package people owns the person record: who someone is (email, name,
 // username), how they log in (password hash), their roles and where they stand
-// (status). It does not decide admission (internal/admission does) and does
+// (status), and the claims on usernames (every name ever used or asked for,
+// never reused). It does not decide admission (internal/admission does) and does
 // not send mail.
 package people
 

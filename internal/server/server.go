@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/people"
@@ -73,7 +74,8 @@ func New(d Deps) (http.Handler, error) {
 	root.Handle("/authorize/callback", callbackGuard(d, d.Provider.Handler()))
 	root.Handle("/end_session", endSession(d))
 	root.Handle("GET /healthz", healthz())
-	root.Handle("GET /readyz", readyz(d.Pool))
+	watch := newProxyWatch(d.Log)
+	root.Handle("GET /readyz", readyz(d.Pool, watch))
 	for pattern, h := range d.Extra {
 		root.Handle(pattern, h)
 	}
@@ -83,9 +85,10 @@ func New(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		h = d.Metrics.Middleware(routeOf(root, pages), h)
 	}
+	h = validText(d.Render, h)
 	h = bodyLimit(h)
 	h = securityHeaders(formTargets(d.Config), secure, h)
-	h = requestContext(d.Log, proxies, h)
+	h = requestContext(d.Log, proxies, watch, h)
 	return recoverPanics(d.Log, h), nil
 }
 
@@ -165,14 +168,26 @@ func csrfKey(secret string) []byte {
 	return k
 }
 
-// loadMe puts the logged-in person, if any, in the request's context.
+// loadMe puts the logged-in person, if any, in the request's context. While
+// the database is down no one can be recognised: rather than answer as if
+// the person were logged out, pages say so (503). Static files need no one.
 func loadMe(d Deps, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/theme.css" {
+			next.ServeHTTP(w, r)
+			return
+		}
 		id, _, err := d.Sessions.PersonID(r)
+		var p *people.Person
 		if err == nil && id != "" {
-			if p, err := people.ByID(r.Context(), d.Pool, id); err == nil {
-				r = r.WithContext(page.WithPerson(r.Context(), p))
-			}
+			p, err = people.ByID(r.Context(), d.Pool, id)
+		}
+		if database.Unavailable(err) {
+			d.Render.Fail(w, r, err)
+			return
+		}
+		if p != nil && err == nil {
+			r = r.WithContext(page.WithPerson(r.Context(), p))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -208,8 +223,10 @@ func healthz() http.Handler {
 	})
 }
 
-// readyz is ready when the database answers and its schema is current.
-func readyz(pool *pgxpool.Pool) http.Handler {
+// readyz is ready when the database answers and its schema is current. It
+// also carries what the operator should know while ready (a proxy that
+// trusted_proxies leaves out).
+func readyz(pool *pgxpool.Pool, watch *proxyWatch) http.Handler {
 	schema := &schemaCheck{pool: pool, okFor: 30 * time.Second}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -224,6 +241,9 @@ func readyz(pool *pgxpool.Pool) http.Handler {
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))
+		if warning := watch.Warning(); warning != "" {
+			_, _ = w.Write([]byte("warning: " + warning + "\n"))
+		}
 	})
 }
 

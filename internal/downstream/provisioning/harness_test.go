@@ -119,7 +119,7 @@ func (h *harness) startJobs(t *testing.T, s setup, log *slog.Logger) {
 	var workers *river.Workers
 	if !s.noWorkers {
 		workers = river.NewWorkers()
-		if err := mail.AddWorkers(workers, discardMail{}, testBox(t), log); err != nil {
+		if err := mail.AddWorkers(workers, discardMail{}, testBox(t), log, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := h.prov.AddWorkers(workers); err != nil {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/oidc"
-	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -22,10 +22,13 @@ type Handler struct {
 	Render   *page.Renderer
 	Sessions *page.Sessions
 	Provider *oidc.Provider
-	Limiter  *ratelimit.Limiter
-	Log      *slog.Logger
-	Now      func() time.Time
-	Metrics  Metrics // may be nil
+	// Guard throttles failed logins; Devices recognises the owner's known
+	// device, which the email-wide lock spares.
+	Guard   *lockout.Guard
+	Devices *lockout.Devices
+	Log     *slog.Logger
+	Now     func() time.Time
+	Metrics Metrics // may be nil
 }
 
 // Metrics counts login outcomes.
@@ -38,13 +41,6 @@ func (h *Handler) count(outcome string) {
 		h.Metrics.Login(outcome)
 	}
 }
-
-// Throttles of failed logins. The per-email rule counts for addresses that
-// exist and those that don't alike, so lockout reveals nothing.
-var (
-	failedPerIP    = ratelimit.Rule{Name: "login-fail-ip", Max: 50, Window: 15 * time.Minute}
-	failedPerEmail = ratelimit.Rule{Name: "login-fail-email", Max: 10, Window: 15 * time.Minute}
-)
 
 // Mount adds the area's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {

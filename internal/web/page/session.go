@@ -16,6 +16,7 @@ import (
 const (
 	authTimeKey = "auth_time"    // unix seconds of the last password check
 	flowKey     = "auth_request" // the auth request a sign-up or reset continues
+	signUpKey   = "signed_up_as" // the id a sign-up in this browser would give its person
 )
 
 // Sessions logs people in and out of the browser session.
@@ -111,6 +112,32 @@ func (s *Sessions) SetFlow(w http.ResponseWriter, r *http.Request, authRequestID
 		sess.Values[flowKey] = authRequestID
 	}
 	return sess.Save(r, w)
+}
+
+// BeginSignUp remembers, in one save whatever the address turned out to be,
+// the auth request a sign-up continues and the id its person will have if
+// the address was new: the mailed link, opened in this browser, then logs
+// them in (see SignedUpAs). Nobody is logged in by the sign-up itself, so a
+// registered address and a new one get the same session and cookie.
+func (s *Sessions) BeginSignUp(w http.ResponseWriter, r *http.Request, authRequestID, personID string) error {
+	sess, err := s.get(r)
+	if err != nil {
+		return err
+	}
+	sess.Values[flowKey] = authRequestID
+	sess.Values[signUpKey] = personID
+	return sess.Save(r, w)
+}
+
+// SignedUpAs is the id of the person a sign-up in this browser made, if it
+// made one (see BeginSignUp).
+func (s *Sessions) SignedUpAs(r *http.Request) string {
+	sess, err := s.get(r)
+	if err != nil {
+		return ""
+	}
+	id, _ := sess.Values[signUpKey].(string)
+	return id
 }
 
 // Flow is the auth request remembered by SetFlow, if any.
