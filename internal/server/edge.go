@@ -31,8 +31,16 @@ var longParams = map[string]bool{
 }
 
 // oauthPaths answer a refusal as RFC 6749 §5.2 does, in JSON: their callers
-// are relying parties' code, not people.
-var oauthPaths = []string{"/authorize", "/oauth/token", "/oauth/introspect", "/revoke", "/userinfo", "/end_session"}
+// are relying parties' code, not people. /authorize is not one of them: a
+// person's browser is there.
+var oauthPaths = []string{"/oauth/token", "/oauth/introspect", "/revoke", "/userinfo", "/end_session"}
+
+// authorizePath keeps its bad text for the provider, which answers the
+// relying party by redirect with invalid_request when the client and its
+// redirect URI check out (RFC 6749 §4.1.2.1), and a page otherwise. Its
+// lengths are bounded here all the same, so that no over-long state is
+// echoed into a Location.
+const authorizePath = "/authorize"
 
 func isOAuthPath(path string) bool {
 	for _, p := range oauthPaths {
@@ -78,7 +86,7 @@ func checkRequest(r *http.Request) error {
 		return &badText{http.StatusBadRequest, "the address's query string could not be read"}
 	}
 	oauth := isOAuthPath(r.URL.Path)
-	if err := checkValues(query, maxParam); err != nil {
+	if err := checkValues(query, maxParam, r.URL.Path != authorizePath); err != nil {
 		return err
 	}
 	if !isURLEncodedForm(r) {
@@ -95,7 +103,7 @@ func checkRequest(r *http.Request) error {
 	if oauth {
 		limit = maxParam
 	}
-	return checkValues(r.PostForm, limit)
+	return checkValues(r.PostForm, limit, r.URL.Path != authorizePath)
 }
 
 func isURLEncodedForm(r *http.Request) bool {
@@ -107,9 +115,10 @@ func isURLEncodedForm(r *http.Request) bool {
 }
 
 // checkValues checks every name and value; limit bounds ordinary values.
-func checkValues(values url.Values, limit int) error {
+// Without checkText it checks only lengths.
+func checkValues(values url.Values, limit int, checkText bool) error {
 	for name, vs := range values {
-		if len(name) > maxName || !cleanText(name) {
+		if len(name) > maxName || (checkText && !cleanText(name)) {
 			return &badText{http.StatusBadRequest, "a parameter's name is too long or is not valid text"}
 		}
 		bound := limit
@@ -120,7 +129,7 @@ func checkValues(values url.Values, limit int) error {
 			switch {
 			case len(v) > bound:
 				return &badText{http.StatusBadRequest, fmt.Sprintf("%s is longer than %d bytes", quoted(name), bound)}
-			case !cleanText(v):
+			case checkText && !cleanText(v):
 				return &badText{http.StatusBadRequest, quoted(name) + " holds characters that are not valid text (invalid UTF-8 or NUL)"}
 			}
 		}

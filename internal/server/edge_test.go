@@ -46,6 +46,9 @@ func textSink(t testing.TB) http.Handler {
 			texts = append(texts, name)
 			texts = append(texts, vs...)
 		}
+		if r.URL.Path == authorizePath {
+			texts = texts[:2] // the provider answers bad text there (internal/app's FuzzOAuthEndpoints)
+		}
 		for _, s := range texts {
 			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
 				http.Error(w, "22021: invalid byte sequence for encoding UTF8", http.StatusInternalServerError)
@@ -74,7 +77,8 @@ func TestValidTextRefusesWhatPostgreSQLWould(t *testing.T) {
 		{"a 2000-character reason in a page form", "POST", "/admin/applications/1/reject", "reason=" + strings.Repeat("%C3%A9", 2000), 200, false},
 		{"an over-long page field", "POST", "/signup", "note=" + strings.Repeat("x", maxFormField+1), 400, false},
 		{"an over-long query parameter", "GET", "/login?id=" + strings.Repeat("a", maxParam+1), "", 400, false},
-		{"an over-long state at /authorize", "GET", "/authorize?state=" + strings.Repeat("s", maxParam+1), "", 400, true},
+		{"an over-long state at /authorize, where a person is", "GET", "/authorize?state=" + strings.Repeat("s", maxParam+1), "", 400, false},
+		{"NUL at /authorize is the provider's to answer by redirect", "GET", "/authorize?state=a%00b", "", 200, false},
 		{"a long id_token_hint is fine", "GET", "/end_session?id_token_hint=" + strings.Repeat("e", 6000), "", 200, false},
 		{"an over-long id_token_hint", "GET", "/end_session?id_token_hint=" + strings.Repeat("e", maxToken+1), "", 400, true},
 		{"NUL at the token endpoint", "POST", "/oauth/token", "code=a%00", 400, true},
