@@ -55,7 +55,7 @@ func (s *Service) Enrol(ctx context.Context, in Enrolment, actor audit.Actor) (*
 			After: map[string]any{"email": p.Email, "username": p.Username, "roles": p.Roles, "status": p.Status}}); err != nil {
 			return err
 		}
-		return s.downstreamAdmitted(ctx, tx, p)
+		return s.Downstream.Admitted(ctx, tx, p)
 	})
 	if err != nil {
 		return nil, err

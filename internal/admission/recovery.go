@@ -62,7 +62,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, personID, newEmail str
 		if err != nil {
 			return err
 		}
-		return s.send(ctx, tx, newEmail, mail.EmailChange{Name: p.Name, NewAddress: newEmail,
+		return s.Mail.Send(ctx, tx, newEmail, mail.EmailChange{Name: p.Name, NewAddress: newEmail,
 			Link: s.link("/account/email/confirm?token=" + token), Expires: EmailChangeTTL})
 	})
 }

@@ -149,7 +149,7 @@ func (s *Service) recover(ctx context.Context, q queuedRecovery) error {
 		if err != nil {
 			return err
 		}
-		return s.send(ctx, tx, p.Email, mail.PasswordReset{Name: p.Name, Link: s.link("/password/reset?token=" + token), Expires: ResetTTL})
+		return s.Mail.Send(ctx, tx, p.Email, mail.PasswordReset{Name: p.Name, Link: s.link("/password/reset?token=" + token), Expires: ResetTTL})
 	})
 }
 

@@ -42,19 +42,16 @@ func (s *Service) signUp(ctx context.Context, q queuedSignUp) (*people.Person, e
 			if existing.ID == q.PersonID {
 				return nil // done already, by an earlier run of the job
 			}
-			return s.send(ctx, tx, existing.Email, mail.AlreadyRegistered{Name: existing.Name,
+			return s.Mail.Send(ctx, tx, existing.Email, mail.AlreadyRegistered{Name: existing.Name,
 				LoginLink: s.link("/login"), ResetLink: s.link("/password/forgot")})
 		}
 		if !errors.Is(err, people.ErrNotFound) {
 			return err
 		}
 		p, err := people.Create(ctx, tx, people.New{ID: q.PersonID, Email: in.Email, Name: in.Name, Username: in.Username,
-			PasswordHash: in.PasswordHash, Status: people.SignedUp, MembershipNumber: in.MembershipNumber})
+			PasswordHash: in.PasswordHash, Status: people.SignedUp, MembershipNumber: in.MembershipNumber, SignUpNote: in.Note})
 		if err != nil {
 			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE people SET signup_note = $2 WHERE id = $1`, p.ID, in.Note); err != nil {
-			return fmt.Errorf("saving note: %w", err)
 		}
 		if err := policy.Accept(ctx, tx, p.ID, in.Accepted, in.IP, in.UserAgent); err != nil {
 			return err
@@ -81,7 +78,7 @@ func (s *Service) sendVerification(ctx context.Context, tx pgx.Tx, p *people.Per
 	if err != nil {
 		return err
 	}
-	return s.send(ctx, tx, p.Email, mail.VerifyEmail{Name: p.Name, Link: s.link("/verify?token=" + token), Expires: VerifyTTL})
+	return s.Mail.Send(ctx, tx, p.Email, mail.VerifyEmail{Name: p.Name, Link: s.link("/verify?token=" + token), Expires: VerifyTTL})
 }
 
 // VerifyEmail spends a verification link and makes the admission decision:
@@ -133,14 +130,17 @@ func (s *Service) applyDecision(ctx context.Context, tx pgx.Tx, p *people.Person
 		Before: map[string]any{"status": people.SignedUp}, After: map[string]any{"status": people.Admitted, "rule": d.Rule}}); err != nil {
 		return err
 	}
-	return s.downstreamAdmitted(ctx, tx, p)
+	return s.Downstream.Admitted(ctx, tx, p)
 }
 
 func (s *Service) openApplication(ctx context.Context, tx pgx.Tx, p *people.Person, failedRule string, actor audit.Actor) error {
+	note, err := people.SignUpNote(ctx, tx, p.ID)
+	if err != nil {
+		return err
+	}
 	var id int64
-	err := tx.QueryRow(ctx, `
-		INSERT INTO applications (person_id, note, failed_rule) SELECT id, signup_note, $2 FROM people WHERE id = $1
-		RETURNING id`, p.ID, failedRule).Scan(&id)
+	err = tx.QueryRow(ctx, `INSERT INTO applications (person_id, note, failed_rule) VALUES ($1, $2, $3) RETURNING id`,
+		p.ID, note, failedRule).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("opening application: %w", err)
 	}
@@ -152,20 +152,16 @@ func (s *Service) openApplication(ctx context.Context, tx pgx.Tx, p *people.Pers
 		After: map[string]any{"application": id, "failed_rule": failedRule}}); err != nil {
 		return err
 	}
-	return s.notifySecretaries(ctx, tx, p, failedRule)
+	return s.notifySecretaries(ctx, tx, p, note, failedRule)
 }
 
-func (s *Service) notifySecretaries(ctx context.Context, tx pgx.Tx, p *people.Person, failedRule string) error {
-	var note string
-	if err := tx.QueryRow(ctx, `SELECT signup_note FROM people WHERE id = $1`, p.ID).Scan(&note); err != nil {
-		return err
-	}
+func (s *Service) notifySecretaries(ctx context.Context, tx pgx.Tx, p *people.Person, note, failedRule string) error {
 	secs, err := s.secretaries(ctx, tx)
 	if err != nil {
 		return err
 	}
 	for _, sec := range secs {
-		err := s.send(ctx, tx, sec.Email, mail.ApplicationReceived{Name: sec.Name, FailedRule: failedRule,
+		err := s.Mail.Send(ctx, tx, sec.Email, mail.ApplicationReceived{Name: sec.Name, FailedRule: failedRule,
 			Applicant: mail.Applicant{Name: p.Name, Email: p.Email, Username: p.Username, Note: note},
 			Link:      s.link("/admin/applications")})
 		if err != nil {
@@ -173,11 +169,4 @@ func (s *Service) notifySecretaries(ctx context.Context, tx pgx.Tx, p *people.Pe
 		}
 	}
 	return nil
-}
-
-func (s *Service) downstreamAdmitted(ctx context.Context, tx pgx.Tx, p *people.Person) error {
-	if s.Downstream == nil {
-		return nil
-	}
-	return s.Downstream.Admitted(ctx, tx, p)
 }

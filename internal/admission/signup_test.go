@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,8 +31,20 @@ import (
 // insert-only job client), never sent.
 func newService(t *testing.T) (*Service, *pgxpool.Pool) {
 	t.Helper()
+	return newServiceWith(t, noDownstream{}, nil)
+}
+
+// noDownstream stands for a coopgate with no service enabled.
+type noDownstream struct{}
+
+func (noDownstream) Admitted(context.Context, pgx.Tx, *people.Person) error   { return nil }
+func (noDownstream) Ceased(context.Context, pgx.Tx, *people.Person) error     { return nil }
+func (noDownstream) Reinstated(context.Context, pgx.Tx, *people.Person) error { return nil }
+
+func newServiceWith(t *testing.T, down Downstream, metrics Metrics) (*Service, *pgxpool.Pool) {
+	t.Helper()
 	pool := pgtest.New(t)
-	client, err := jobs.NewClient(pool, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	client, err := jobs.NewInserter(pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +59,8 @@ func newService(t *testing.T) (*Service, *pgxpool.Pool) {
 	if _, err := pool.Exec(context.Background(), `INSERT INTO allowed_domains (domain) VALUES ('example.coop')`); err != nil {
 		t.Fatal(err)
 	}
-	return &Service{Pool: pool, Jobs: client, Box: box, Mail: renderer, BaseURL: "https://id.example.coop",
-		Secretary: "secretary@example.coop", Now: time.Now}, pool
+	return &Service{Pool: pool, Jobs: client, Box: box, Mail: mail.NewOutbox(renderer, box, client), BaseURL: "https://id.example.coop",
+		Secretary: "secretary@example.coop", Downstream: down, Metrics: metrics}, pool
 }
 
 func mailQueued(t *testing.T, pool *pgxpool.Pool) int {

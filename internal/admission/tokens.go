@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
 )
 
 // Token purposes, as stored.
@@ -24,9 +27,8 @@ const (
 func issueToken(ctx context.Context, tx pgx.Tx, personID, purpose, newEmail string, ttl time.Duration) (string, error) {
 	// Requests for links are worked concurrently: without a lock two could
 	// each supersede only what was there before, and both their links work.
-	// NO KEY UPDATE leaves the foreign-key checks of other inserts alone.
-	if _, err := tx.Exec(ctx, `SELECT FROM people WHERE id = $1 FOR NO KEY UPDATE`, personID); err != nil {
-		return "", fmt.Errorf("locking the person: %w", err)
+	if err := people.Lock(ctx, tx, personID); err != nil {
+		return "", err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE email_tokens SET used_at = now() WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL`,
 		personID, purpose); err != nil {
@@ -78,3 +80,11 @@ const (
 	PurposeReset       = purposeReset
 	PurposeEmailChange = purposeEmailChange
 )
+
+// Prune deletes mailed-link tokens a week after they expired.
+func Prune(ctx context.Context, db database.Querier) error {
+	if _, err := db.Exec(ctx, `DELETE FROM email_tokens WHERE expires_at < now() - interval '7 days'`); err != nil {
+		return fmt.Errorf("admission: prune: %w", err)
+	}
+	return nil
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/seal"
 	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
@@ -43,16 +44,17 @@ type Options struct {
 
 // App is an assembled coopgate.
 type App struct {
-	Config    *config.Config
-	Pool      *pgxpool.Pool
-	Log       *slog.Logger
-	Box       *seal.Box
-	Keys      *oidc.Keyring
-	Provider  *oidc.Provider
-	Sessions  *page.Sessions
-	Render    *page.Renderer
+	Config   *config.Config
+	Pool     *pgxpool.Pool
+	Log      *slog.Logger
+	Box      *seal.Box
+	Keys     *oidc.Keyring
+	Provider *oidc.Provider
+	Sessions *page.Sessions
+	Render   *page.Renderer
+	// Jobs works the jobs (Serve starts it); the enqueuers below insert
+	// through an insert-only client of their own, made before them.
 	Jobs      *jobs.Client
-	Workers   *river.Workers
 	Mail      *mail.Renderer
 	Metrics   *metrics.Metrics
 	Admission *admission.Service
@@ -83,8 +85,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	a := &App{Config: cfg, Log: log, MailSender: opts.MailSender}
 	steps := []func(context.Context) error{
 		a.openDatabase, func(ctx context.Context) error { return a.migrate(ctx, opts) },
-		a.syncPolicies, a.seedAllowedDomains, a.prepareKeys, a.prepareWeb, a.prepareMail, a.prepareJobs,
-		a.prepareAdmission,
+		a.syncPolicies, a.seedAllowedDomains, a.prepareKeys, a.prepareWeb, a.prepareMail, a.prepareServices,
+		a.prepareJobs,
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -133,21 +135,9 @@ func (a *App) syncPolicies(ctx context.Context) error {
 	return nil
 }
 
-// seedAllowedDomains adds the config's domains once; after that the
-// secretary's edits in the admin pages are the truth (a removed domain is
-// not added back at the next start).
+// seedAllowedDomains adds the config's domains, but none the secretary removed.
 func (a *App) seedAllowedDomains(ctx context.Context) error {
-	for _, d := range a.Config.Admission.AllowedEmailDomains {
-		_, err := a.Pool.Exec(ctx, `
-			INSERT INTO allowed_domains (domain, reason)
-			SELECT $1, 'from the configuration file'
-			WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE action = 'allowed_domain.remove' AND subject_id = $1)
-			ON CONFLICT (domain) DO NOTHING`, strings.ToLower(d))
-		if err != nil {
-			return fmt.Errorf("seeding allowed domains: %w", err)
-		}
-	}
-	return nil
+	return admission.SeedDomains(ctx, a.Pool, a.Config.Admission.AllowedEmailDomains)
 }
 
 func (a *App) prepareKeys(ctx context.Context) error {
@@ -199,26 +189,42 @@ func (a *App) prepareMail(context.Context) error {
 	return err
 }
 
-func (a *App) prepareJobs(context.Context) error {
-	a.Workers = river.NewWorkers()
-	if err := mail.AddWorkers(a.Workers, a.MailSender, a.Box, a.Log, nil); err != nil {
+// prepareServices builds the parts that enqueue jobs, each complete, on an
+// insert-only job client: the runner that works the jobs needs their
+// workers when it is made, so it comes after them (prepareJobs).
+func (a *App) prepareServices(context.Context) error {
+	inserter, err := jobs.NewInserter(a.Pool, a.Log)
+	if err != nil {
 		return err
 	}
-	if err := a.addDownstreamWorkers(); err != nil {
+	if a.Downstream, err = provisioning.FromConfig(a.Pool, a.Config.Downstream, inserter, a.Log); err != nil {
 		return err
 	}
-	var err error
-	a.Jobs, err = jobs.NewClient(a.Pool, a.Workers, a.Log)
-	return err
+	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: mail.NewOutbox(a.Mail, a.Box, inserter),
+		BaseURL: a.Config.Issuer, Secretary: a.Config.Coop.SecretaryEmail, Downstream: a.Downstream, Metrics: a.Metrics}
+	return nil
 }
 
-func (a *App) prepareAdmission(context.Context) error {
-	a.Admission = &admission.Service{Pool: a.Pool, Jobs: a.Jobs, Box: a.Box, Mail: a.Mail, BaseURL: a.Config.Issuer,
-		Secretary: a.Config.Coop.SecretaryEmail, Metrics: a.Metrics, Now: time.Now}
-	if err := admission.AddWorkers(a.Workers, a.Admission); err != nil {
-		return err
+// prepareJobs makes the runner: every worker, the periodic jobs, and the
+// housekeeping of each table's owner.
+func (a *App) prepareJobs(context.Context) error {
+	workers := river.NewWorkers()
+	for _, add := range []func() error{
+		func() error { return mail.AddWorkers(workers, a.MailSender, a.Box, a.Log, nil) },
+		func() error { return admission.AddWorkers(workers, a.Admission) },
+		func() error { return a.Downstream.AddWorkers(workers) },
+	} {
+		if err := add(); err != nil {
+			return err
+		}
 	}
-	return a.attachDownstream()
+	var err error
+	a.Jobs, err = jobs.NewRunner(a.Pool, a.Log, jobs.Work{
+		Workers:  workers,
+		Periodic: a.Downstream.PeriodicJobs(a.Config.Downstream.PollInterval),
+		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune},
+	})
+	return err
 }
 
 // shutdownGrace is how long in-flight requests and jobs get to finish.

@@ -13,7 +13,6 @@ import (
 	"github.com/coopgate/coopgate/internal/server"
 	"github.com/coopgate/coopgate/internal/web/account"
 	"github.com/coopgate/coopgate/internal/web/admin"
-	"github.com/coopgate/coopgate/internal/web/downstreamadmin"
 	"github.com/coopgate/coopgate/internal/web/login"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/internal/web/public"
@@ -33,9 +32,8 @@ func (a *App) Handler() (http.Handler, error) {
 		&public.Handler{Pool: a.Pool, Render: render},
 		&login.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Provider: a.Provider,
 			Guard: lockout.New(a.Pool, time.Now), Devices: a.Devices, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
-		&account.Handler{Pool: a.Pool, Render: render, ServiceAccounts: a.memberAccountViews},
-		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Log: a.Log, DownstreamAccounts: a.adminAccountViews()},
-		&downstreamadmin.Handler{Pool: a.Pool, Render: render, Provisioning: a.Downstream},
+		&account.Handler{Pool: a.Pool, Render: render},
+		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Downstream: a.Downstream, Log: a.Log},
 		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider, Limiter: limiter, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
 	}
 	return server.New(server.Deps{

@@ -70,6 +70,17 @@ func FormerValues(ctx context.Context, q database.Querier, action, subjectID, fi
 	return out, nil
 }
 
+// Happened reports whether an event of action about subjectID was ever recorded.
+func Happened(ctx context.Context, q database.Querier, action, subjectID string) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events WHERE action = $1 AND subject_id = $2)`,
+		action, subjectID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("audit: %w", err)
+	}
+	return ok, nil
+}
+
 func jsonOrNil(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil

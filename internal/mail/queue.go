@@ -58,9 +58,32 @@ func (SendArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: maxAttempts}
 }
 
-// Enqueue queues msg in the caller's transaction, so the mail goes out if and
-// only if the change that causes it commits.
-func Enqueue(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], box *seal.Box, msg Message) error {
+// Outbox queues mail in the caller's transaction, so a mail goes out if and
+// only if the change that causes it commits. It renders the kind of mail,
+// seals the message and inserts its job: callers say only who gets what.
+type Outbox struct {
+	render *Renderer
+	box    *seal.Box
+	jobs   *river.Client[pgx.Tx]
+}
+
+// NewOutbox makes an outbox that renders with r, seals with box and inserts
+// with jobs (an inserter is enough).
+func NewOutbox(r *Renderer, box *seal.Box, jobs *river.Client[pgx.Tx]) *Outbox {
+	return &Outbox{render: r, box: box, jobs: jobs}
+}
+
+// Send renders d for to and queues it in tx.
+func (o *Outbox) Send(ctx context.Context, tx pgx.Tx, to string, d Data) error {
+	msg, err := o.render.Render(to, d)
+	if err != nil {
+		return err
+	}
+	return o.Enqueue(ctx, tx, msg)
+}
+
+// Enqueue queues a rendered msg in tx.
+func (o *Outbox) Enqueue(ctx context.Context, tx pgx.Tx, msg Message) error {
 	if err := msg.Validate(); err != nil {
 		return err
 	}
@@ -68,8 +91,8 @@ func Enqueue(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], box *
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
-	args := SendArgs{Sealed: box.Seal(plain, sealPurpose)}
-	if _, err := client.InsertTx(ctx, tx, args, nil); err != nil {
+	args := SendArgs{Sealed: o.box.Seal(plain, sealPurpose)}
+	if _, err := o.jobs.InsertTx(ctx, tx, args, nil); err != nil {
 		return fmt.Errorf("mail: queueing: %w", err)
 	}
 	return nil

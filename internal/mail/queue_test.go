@@ -98,7 +98,7 @@ func (q *queue) enqueue(t *testing.T, msg coopmail.Message, commit bool) {
 	t.Helper()
 	errRollback := errors.New("the change failed")
 	err := database.InTx(context.Background(), q.pool, func(tx pgx.Tx) error {
-		if err := coopmail.Enqueue(context.Background(), tx, q.client, q.box, msg); err != nil {
+		if err := coopmail.NewOutbox(nil, q.box, q.client).Enqueue(context.Background(), tx, msg); err != nil {
 			return err
 		}
 		if !commit {

@@ -73,7 +73,7 @@ func TestEnqueueRefusesInvalidMessages(t *testing.T) {
 	msg := secretMessage()
 	msg.To = "not an address"
 	// Validation comes first, so no client or transaction is needed to see it.
-	err := coopmail.Enqueue(context.Background(), nil, nil, newBox(t, 1), msg)
+	err := coopmail.NewOutbox(nil, newBox(t, 1), nil).Enqueue(context.Background(), nil, msg)
 	if !errors.Is(err, coopmail.ErrInvalidMessage) {
 		t.Errorf("Enqueue = %v, want ErrInvalidMessage", err)
 	}

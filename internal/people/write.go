@@ -22,6 +22,7 @@ type New struct {
 	Roles            []string
 	MembershipNumber string
 	EmailVerified    bool
+	SignUpNote       string // what an applicant told the secretary on the sign-up form
 }
 
 // Errors a form can show beside its field.
@@ -49,12 +50,12 @@ func Create(ctx context.Context, tx pgx.Tx, n New) (*Person, error) {
 	var id string
 	err := tx.QueryRow(ctx, `
 		INSERT INTO people (id, email, name, username, password_hash, status, roles, membership_number,
-		                    email_verified_at, admitted_at)
+		                    email_verified_at, admitted_at, signup_note)
 		VALUES ($9, $1, $2, lower($3), $4, $5, $6, nullif($7, ''),
-		        CASE WHEN $8 THEN now() END, CASE WHEN $5 = 'admitted' THEN now() END)
+		        CASE WHEN $8 THEN now() END, CASE WHEN $5 = 'admitted' THEN now() END, $10)
 		RETURNING id`,
 		NormalizeEmail(n.Email), n.Name, n.Username, n.PasswordHash, n.Status, n.Roles,
-		n.MembershipNumber, n.EmailVerified, n.ID).Scan(&id)
+		n.MembershipNumber, n.EmailVerified, n.ID, n.SignUpNote).Scan(&id)
 	switch {
 	case database.IsUniqueViolation(err, "people_email_key"):
 		return nil, ErrEmailTaken
@@ -80,6 +81,16 @@ func ClaimUsername(ctx context.Context, tx pgx.Tx, username, id string) error {
 	}
 	if holder != id {
 		return ErrUsernameTaken
+	}
+	return nil
+}
+
+// Lock locks the person's row until tx ends, for changes to what hangs off
+// the person that must not interleave. NO KEY UPDATE leaves the foreign-key
+// checks of other inserts alone.
+func Lock(ctx context.Context, tx pgx.Tx, id string) error {
+	if _, err := tx.Exec(ctx, `SELECT FROM people WHERE id = $1 FOR NO KEY UPDATE`, id); err != nil {
+		return fmt.Errorf("people: lock: %w", err)
 	}
 	return nil
 }

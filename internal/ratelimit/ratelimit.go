@@ -94,9 +94,10 @@ func Forget(ctx context.Context, q database.Querier, r Rule, subjects ...string)
 	return nil
 }
 
-// Prune deletes counters whose windows ended before cutoff.
-func Prune(ctx context.Context, db database.Querier, cutoff time.Time) error {
-	_, err := db.Exec(ctx, `DELETE FROM rate_limit_counters WHERE window_start < $1`, cutoff)
+// Prune deletes counters whose windows started over a day ago: longer than
+// any rule's window and the one before it, which count reads.
+func Prune(ctx context.Context, db database.Querier) error {
+	_, err := db.Exec(ctx, `DELETE FROM rate_limit_counters WHERE window_start < now() - interval '1 day'`)
 	return err
 }
 

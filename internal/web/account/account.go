@@ -13,25 +13,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
-// ServiceAccount is one of the person's accounts on the co-op's services.
-type ServiceAccount struct {
-	Service    string     `json:"service"`
-	State      string     `json:"state"`
-	LastSynced *time.Time `json:"last_synced,omitempty"`
-}
-
 // Handler serves the account area.
 type Handler struct {
 	Pool   *pgxpool.Pool
 	Render *page.Renderer
-	// ServiceAccounts lists the person's service accounts; nil when no
-	// service is configured.
-	ServiceAccounts func(ctx context.Context, personID string) ([]ServiceAccount, error)
 }
 
 // Mount adds the area's routes.
@@ -45,7 +36,7 @@ type AccountPage struct {
 	Person      *people.Person
 	Acceptances []policy.Acceptance
 	Pending     []policy.Policy
-	Services    []ServiceAccount
+	Services    []provisioning.Account
 }
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
@@ -62,17 +53,10 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
 	if data.Pending, err = policy.Pending(ctx, h.Pool, me.ID); err != nil {
 		return err
 	}
-	if data.Services, err = h.services(ctx, me.ID); err != nil {
+	if data.Services, err = provisioning.Accounts(ctx, h.Pool, me.ID); err != nil {
 		return err
 	}
 	return h.Render.Render(w, r, http.StatusOK, "account/account", "Your account", data)
-}
-
-func (h *Handler) services(ctx context.Context, personID string) ([]ServiceAccount, error) {
-	if h.ServiceAccounts == nil {
-		return nil, nil
-	}
-	return h.ServiceAccounts(ctx, personID)
 }
 
 // Export is everything coopgate holds about a person (GDPR art. 15/20),
@@ -83,7 +67,7 @@ type Export struct {
 	Acceptances  []policy.Acceptance     `json:"policy_acceptances"`
 	Applications []admission.Application `json:"applications"`
 	Sessions     []exportSession         `json:"sessions"`
-	Services     []ServiceAccount        `json:"service_accounts"`
+	Services     []exportService         `json:"service_accounts"`
 }
 
 type exportProfile struct {
@@ -99,6 +83,14 @@ type exportProfile struct {
 	CreatedAt        time.Time  `json:"created_at"`
 	AdmittedAt       *time.Time `json:"admitted_at,omitempty"`
 	CeasedAt         *time.Time `json:"ceased_at,omitempty"`
+}
+
+// exportService is one service account, without the errors and remote ids
+// that are for the secretary.
+type exportService struct {
+	Service    string     `json:"service"`
+	State      string     `json:"state"`
+	LastSynced *time.Time `json:"last_synced,omitempty"`
 }
 
 type exportSession struct {
@@ -139,7 +131,11 @@ func (h *Handler) collect(ctx context.Context, me *people.Person) (Export, error
 	if x.Sessions, err = h.sessions(ctx, me.ID); err != nil {
 		return x, err
 	}
-	x.Services, err = h.services(ctx, me.ID)
+	accounts, err := provisioning.Accounts(ctx, h.Pool, me.ID)
+	x.Services = make([]exportService, 0, len(accounts))
+	for _, a := range accounts {
+		x.Services = append(x.Services, exportService{Service: a.Service, State: a.State, LastSynced: a.LastSynced})
+	}
 	return x, err
 }
 
