@@ -9,7 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/database"
 )
 
 // ErrUnknownVersion is returned by Accept for a policy version that is not
@@ -99,7 +100,7 @@ func cleanText(s string, max int) string {
 }
 
 // Accepted returns every acceptance the person has made, the newest first.
-func Accepted(ctx context.Context, db *pgxpool.Pool, personID string) ([]Acceptance, error) {
+func Accepted(ctx context.Context, db database.Querier, personID string) ([]Acceptance, error) {
 	rows, err := db.Query(ctx, `
 		SELECT a.policy_id, a.version, v.title, a.sha256, a.accepted_at, a.ip, a.user_agent
 		FROM policy_acceptances a
@@ -122,7 +123,7 @@ func Accepted(ctx context.Context, db *pgxpool.Pool, personID string) ([]Accepta
 
 // AcceptedVersions maps each policy the person has accepted to the version
 // they accepted last, as the `terms` claim reports it.
-func AcceptedVersions(ctx context.Context, db *pgxpool.Pool, personID string) (map[string]string, error) {
+func AcceptedVersions(ctx context.Context, db database.Querier, personID string) (map[string]string, error) {
 	rows, err := db.Query(ctx, `
 		SELECT DISTINCT ON (policy_id) policy_id, version
 		FROM policy_acceptances WHERE person_id = $1
@@ -146,7 +147,7 @@ func AcceptedVersions(ctx context.Context, db *pgxpool.Pool, personID string) (m
 // of a policy, by email, for the secretary to follow up; ErrNotFound if the
 // policy has no version in effect. People who were rejected or whose
 // membership has ceased are left out: nobody asks them any more.
-func NotAccepted(ctx context.Context, db *pgxpool.Pool, policyID string) ([]Person, error) {
+func NotAccepted(ctx context.Context, db database.Querier, policyID string) ([]Person, error) {
 	var version, sum string
 	err := db.QueryRow(ctx, `SELECT version, sha256 FROM (`+currentVersions+`) c
 		WHERE policy_id = $1`, policyID).Scan(&version, &sum)

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/database"
 )
 
 // ExportCSV writes every acceptance ever recorded, oldest first, as CSV with
 // a header line, for the secretary's records.
-func ExportCSV(ctx context.Context, db *pgxpool.Pool, w io.Writer) error {
+func ExportCSV(ctx context.Context, db database.Querier, w io.Writer) error {
 	rows, err := db.Query(ctx, `
 		SELECT a.person_id::text, p.email, a.policy_id, a.version, a.sha256, a.accepted_at, a.ip, a.user_agent
 		FROM policy_acceptances a JOIN people p ON p.id = a.person_id
