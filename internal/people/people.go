@@ -137,17 +137,9 @@ func Secretaries(ctx context.Context, q database.Querier) ([]*Person, error) {
 	return collect(q.Query(ctx, selectPerson+"WHERE $1 = ANY(p.roles) AND p.status = 'admitted' ORDER BY p.email", RoleSecretary))
 }
 
-// IDsWithStatus lists the ids of everyone in one of statuses, by username.
-func IDsWithStatus(ctx context.Context, q database.Querier, statuses ...Status) ([]string, error) {
-	rows, err := q.Query(ctx, `SELECT id::text FROM people WHERE status = ANY($1) ORDER BY username`, statuses)
-	if err != nil {
-		return nil, fmt.Errorf("people: listing by status: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("people: listing by status: %w", err)
-	}
-	return ids, nil
+// WithStatus lists everyone in one of statuses, by username.
+func WithStatus(ctx context.Context, q database.Querier, statuses ...Status) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE p.status = ANY($1) ORDER BY p.username", statuses))
 }
 
 // SignUpNote is what the person told the secretary when signing up.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
 )
 
 // ErrUnknownVersion is returned by Accept for a policy version that is not
@@ -157,18 +159,35 @@ func NotAccepted(ctx context.Context, db database.Querier, policyID string) ([]P
 	if err != nil {
 		return nil, fmt.Errorf("policy %q: current version: %w", policyID, err)
 	}
-	rows, err := db.Query(ctx, `
-		SELECT p.id::text, p.email, p.name, p.status FROM people p
-		WHERE p.status NOT IN ('rejected', 'ceased') AND NOT EXISTS (
-			SELECT FROM policy_acceptances a
-			WHERE a.person_id = p.id AND a.policy_id = $1 AND a.version = $2 AND a.sha256 = $3)
-		ORDER BY p.email`, policyID, version, sum)
+	accepted, err := acceptedBy(ctx, db, policyID, version, sum)
 	if err != nil {
-		return nil, fmt.Errorf("policy %q: people who have not accepted: %w", policyID, err)
+		return nil, err
 	}
-	people, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Person])
+	asked, err := people.WithStatus(ctx, db, people.SignedUp, people.AwaitingApproval, people.Admitted)
 	if err != nil {
-		return nil, fmt.Errorf("policy %q: people who have not accepted: %w", policyID, err)
+		return nil, err
 	}
-	return people, nil
+	out := []Person{}
+	for _, p := range asked {
+		if !accepted[p.ID] {
+			out = append(out, Person{ID: p.ID, Email: p.Email, Name: p.Name, Status: string(p.Status)})
+		}
+	}
+	slices.SortFunc(out, func(a, b Person) int { return strings.Compare(a.Email, b.Email) })
+	return out, nil
+}
+
+// acceptedBy is the set of people who accepted one version of a policy.
+func acceptedBy(ctx context.Context, db database.Querier, policyID, version, sum string) (map[string]bool, error) {
+	rows, err := db.Query(ctx, `SELECT person_id::text FROM policy_acceptances
+		WHERE policy_id = $1 AND version = $2 AND sha256 = $3`, policyID, version, sum)
+	if err != nil {
+		return nil, fmt.Errorf("policy %q: people who accepted: %w", policyID, err)
+	}
+	accepted := map[string]bool{}
+	var id string
+	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { accepted[id] = true; return nil }); err != nil {
+		return nil, fmt.Errorf("policy %q: people who accepted: %w", policyID, err)
+	}
+	return accepted, nil
 }

@@ -35,12 +35,12 @@ type Report struct {
 // done; an account that fails temporarily gets a job that keeps trying. It
 // stops only for coopgate's own errors (the database).
 func (p *Provisioner) Reconcile(ctx context.Context, services []downstream.Service, dryRun bool, report func(Report)) error {
-	ids, err := people.IDsWithStatus(ctx, p.Pool, people.Admitted, people.Ceased)
+	listed, err := people.WithStatus(ctx, p.Pool, people.Admitted, people.Ceased)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		person, err := p.person(ctx, id)
+	for _, l := range listed {
+		person, err := p.person(ctx, l.ID) // as it stands now, not when listed
 		if err != nil || person == nil {
 			return err
 		}
