@@ -1,7 +1,10 @@
 // Package app assembles a running coopgate from its configuration: database,
 // migrations, policies, keys, provider, pages and jobs. Each step is a small
-// function taking its dependencies; Serve runs the HTTP servers and the job
-// workers until the context ends, then shuts down gracefully.
+// function taking its dependencies, and builds each part complete: the parts
+// that enqueue jobs get an insert-only job client, then the runner is made
+// with their workers, so nothing is patched in after. Serve runs the HTTP
+// servers and the job workers until the context ends, then shuts down
+// gracefully.
 package app
 
 import (

@@ -1,8 +1,15 @@
 // Package people owns the person record: who someone is (email, name,
 // username), how they log in (password hash), their roles and where they stand
-// (status), and the claims on usernames (every name ever used or asked for,
-// never reused). It does not decide admission (internal/admission does) and does
-// not send mail.
+// (status), the note they left when signing up, and the claims on usernames
+// (every name ever used or asked for, never reused). It does not decide
+// admission (internal/admission does) and does not send mail.
+//
+// Other packages read and change people through its functions. Two kinds of
+// statement read the table from outside, both read-only and in one statement
+// on purpose: internal/oidc's token statements, which check the person's
+// standing (and lock the row) with the token, and this package's own person
+// query, which takes the membership class from the linked entry in
+// register_entries.
 package people
 
 import (
