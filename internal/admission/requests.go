@@ -153,10 +153,8 @@ func (s *Service) recover(ctx context.Context, q queuedRecovery) error {
 	})
 }
 
-// AddWorkers registers the workers of the queued requests. River reads the
-// bundle when jobs are inserted and worked, so they may be added after the
-// client is made, as long as it has not started: the service they call needs
-// that client to exist first.
+// AddWorkers registers the workers of the queued requests with the bundle
+// of the runner, which is made after s.
 func AddWorkers(workers *river.Workers, s *Service) error {
 	if err := river.AddWorkerSafely(workers, &signUpWorker{s: s}); err != nil {
 		return fmt.Errorf("admission: %w", err)
