@@ -6,7 +6,6 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -151,14 +150,11 @@ func (a *App) seedAllowedDomains(ctx context.Context) error {
 }
 
 func (a *App) prepareKeys(ctx context.Context) error {
-	key, err := base64.StdEncoding.DecodeString(a.Config.CryptoKey)
-	if err != nil {
+	var err error
+	if a.Box, err = seal.New(a.Config.Key()); err != nil {
 		return fmt.Errorf("crypto_key: %w", err)
 	}
-	if a.Box, err = seal.New(key); err != nil {
-		return fmt.Errorf("crypto_key: %w", err)
-	}
-	a.Devices = lockout.NewDevices(key, strings.HasPrefix(a.Config.Issuer, "https://"), time.Now)
+	a.Devices = lockout.NewDevices(a.Config.Key(), a.Config.SecureCookies(), time.Now)
 	a.Keys = oidc.NewKeyring(a.Pool, a.Box, a.Config.Keys.PublishLead, a.Config.Keys.RetiredFor)
 	return a.Keys.Ensure(ctx)
 }

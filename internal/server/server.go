@@ -11,8 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +58,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	secure := strings.HasPrefix(d.Config.Issuer, "https://")
+	secure := d.Config.SecureCookies()
 	pages := http.NewServeMux()
 	for _, a := range d.Areas {
 		a.Mount(pages)
@@ -87,7 +85,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	h = validText(d.Render, h)
 	h = bodyLimit(h)
-	h = securityHeaders(formTargets(d.Config), secure, h)
+	h = securityHeaders(d.Config.FormActionOrigins(), secure, h)
 	h = requestContext(d.Log, proxies, watch, h)
 	return recoverPanics(d.Log, h), nil
 }
@@ -117,21 +115,6 @@ func parseProxies(cidrs []string) ([]netip.Prefix, error) {
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// formTargets are the relying parties' origins: the login form's POST ends in
-// a redirect to one of them, and the logout confirmation's in a redirect to
-// a post-logout URI, which CSP's form-action also governs.
-func formTargets(cfg *config.Config) string {
-	var origins []string
-	for _, c := range cfg.Clients {
-		for _, uri := range slices.Concat(c.RedirectURIs, c.PostLogoutRedirectURIs) {
-			if u, err := url.Parse(uri); err == nil && !slices.Contains(origins, u.Scheme+"://"+u.Host) {
-				origins = append(origins, u.Scheme+"://"+u.Host)
-			}
-		}
-	}
-	return strings.Join(origins, " ")
 }
 
 // withCSRF guards every form. Over plain http (dev on localhost) gorilla/csrf
