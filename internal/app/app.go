@@ -48,7 +48,7 @@ type App struct {
 	Box       *seal.Box
 	Keys      *oidc.Keyring
 	Provider  *oidc.Provider
-	Sessions  *page.Sessions
+	Sessions  *session.Manager
 	Render    *page.Renderer
 	Jobs      *jobs.Client
 	Workers   *river.Workers
@@ -160,12 +160,10 @@ func (a *App) prepareKeys(ctx context.Context) error {
 }
 
 func (a *App) prepareWeb(context.Context) error {
-	secure := strings.HasPrefix(a.Config.Issuer, "https://")
 	a.Metrics = metrics.New(a.Pool)
-	store := session.NewStore(a.Pool, a.Config.CookieSecret, a.Config.Tokens.SessionLifetime, secure)
-	a.Sessions = &page.Sessions{Store: store, Name: page.CookieName(secure)}
+	a.Sessions = session.NewManager(a.Pool, a.Config.CookieSecret, a.Config.Tokens.SessionLifetime, a.Config.SecureCookies())
 	storage := oidc.NewStorage(a.Config, oidc.Deps{
-		Pool: a.Pool, Keys: a.Keys, Log: a.Log, EndSession: a.Sessions.EndFromContext, Metrics: a.Metrics,
+		Pool: a.Pool, Keys: a.Keys, Log: a.Log, Metrics: a.Metrics,
 		Terms: func(ctx context.Context, personID string) (map[string]string, error) {
 			return policy.AcceptedVersions(ctx, a.Pool, personID)
 		},

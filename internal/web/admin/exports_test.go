@@ -18,8 +18,8 @@ import (
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/register"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/admin"
-	"github.com/coopgate/coopgate/internal/web/page"
 )
 
 // csvRows fetches a CSV download and parses it.
@@ -98,7 +98,7 @@ func TestServiceAccountsSection(t *testing.T) {
 		mux := http.NewServeMux()
 		h.Mount(mux)
 		req := httptest.NewRequest(http.MethodGet, "/admin/people/"+sec.ID, nil)
-		req = req.WithContext(page.WithPerson(req.Context(), sec.Person))
+		req = req.WithContext(session.NewContext(req.Context(), session.Login{Person: sec.Person}))
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
