@@ -90,6 +90,26 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 	return &Gateway{URL: url, App: a, Config: cfg, Logs: logs}
 }
 
+// Replica starts a second gateway on g's database, as a new release (or
+// another replica) would, with g's policies.
+func (g *Gateway) Replica(t testing.TB) *Gateway {
+	t.Helper()
+	return Start(t, func(c *config.Config) {
+		c.DatabaseURL = g.Config.DatabaseURL
+		c.Policies = g.Config.Policies
+	})
+}
+
+// Count runs a counting query on the gateway's database.
+func (g *Gateway) Count(t testing.TB, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := g.App.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
 // ownDatabase stands for "a fresh database of the test's own" until Start
 // makes one, unless WithDatabase named another.
 const ownDatabase = "postgres://apptest.invalid/own"
