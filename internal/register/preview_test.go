@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 )
 
@@ -103,12 +105,7 @@ func TestPreviewRefusesWhatImportRefuses(t *testing.T) {
 func TestUploadIsTakenOnce(t *testing.T) {
 	pool := pgtest.New(t)
 	ctx := context.Background()
-	var secretary string
-	err := pool.QueryRow(ctx, `INSERT INTO people (email, name, username, password_hash, status)
-		VALUES ('sec@example.coop', 'Sec', 'sec', 'x', 'admitted') RETURNING id::text`).Scan(&secretary)
-	if err != nil {
-		t.Fatal(err)
-	}
+	secretary := peopletest.Admitted(t, pool, "sec@example.coop", people.RoleSecretary).ID
 	id, err := SaveUpload(ctx, pool, secretary, "members.csv", []byte("data"))
 	if err != nil {
 		t.Fatal(err)
