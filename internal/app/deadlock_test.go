@@ -31,6 +31,7 @@ import (
 // including those the transaction helper would quietly retry. Afterwards
 // the person has no live refresh token, whichever side won.
 func TestCessationAndRefreshDoNotDeadlock(t *testing.T) {
+	t.Parallel()
 	const rounds, pairs = 25, 8 // 200 races
 	ctx := context.Background()
 	g := apptest.Start(t)

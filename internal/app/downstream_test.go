@@ -45,6 +45,7 @@ func postWebhook(t *testing.T, g *apptest.Gateway, body []byte, signature string
 // admitted member's sign-up through the gateway's own job workers, and
 // handles a replay once.
 func TestMastodonWebhookThroughTheGateway(t *testing.T) {
+	t.Parallel()
 	fake := mastodontest.NewServer(t, "mastodon-token")
 	g := apptest.Start(t, withMastodon(fake, testWebhookSecret))
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
@@ -78,6 +79,7 @@ func TestMastodonWebhookThroughTheGateway(t *testing.T) {
 }
 
 func TestMastodonWebhookWithoutASecretIsNotThere(t *testing.T) {
+	t.Parallel()
 	fake := mastodontest.NewServer(t, "mastodon-token")
 	g := apptest.Start(t, withMastodon(fake, ""))
 	body, sig := fake.SignedWebhook(nil, mastodon.EventAccountCreated, "1")
@@ -90,6 +92,7 @@ func TestMastodonWebhookWithoutASecretIsNotThere(t *testing.T) {
 // look; Retry syncs one again once its cause is fixed, and an account held
 // by a Discourse setting goes again when the secretary says it is changed.
 func TestDownstreamAdminPage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	forum := discoursetest.NewServer(t, "forum-key", "system")
 	forum.SetMaxUsernameLength(5) // "secretary" is refused while this holds

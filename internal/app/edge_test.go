@@ -22,6 +22,7 @@ func secretaryBrowser(t testing.TB, g *apptest.Gateway) *http.Client {
 // Each is a 400 with a clear message, never a 500; OAuth endpoints answer
 // with RFC 6749's JSON error.
 func TestBadBytesAreRefusedAtTheEdge(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	sec := secretaryBrowser(t, g)
 	long := strings.Repeat("s", 70<<10)

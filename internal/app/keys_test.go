@@ -16,6 +16,7 @@ import (
 // TestKeyRotationKeepsIssuedTokensValid: after `keys rotate`, new ID tokens
 // carry the new kid, and tokens issued before still verify.
 func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t, func(c *config.Config) { c.Keys.PublishLead = time.Millisecond })
 	r := apptest.NewRP(t, g)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestMetricsCountLoginsTokensAndRoutes(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
 	ann := g.CreateMember(t, "ann@example.coop", "ann")

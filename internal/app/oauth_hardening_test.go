@@ -19,6 +19,7 @@ import (
 // Revoking a refresh token (RFC 7009) ends it, the rest of its family and the
 // access tokens issued from them, whether or not the client says what it is.
 func TestRevokingARefreshTokenEndsItsFamily(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
@@ -51,6 +52,7 @@ func TestRevokingARefreshTokenEndsItsFamily(t *testing.T) {
 // A client gets only the scopes its configuration lists: no refresh token
 // without offline_access, no email or groups claims without those scopes.
 func TestClientGetsOnlyTheScopesItIsAllowed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t, func(c *config.Config) { c.Clients[0].Scopes = []string{"openid", "profile"} })
 	r := apptest.NewRP(t, g, gooidc.ScopeOpenID, "profile", "email", "groups", "coop", gooidc.ScopeOfflineAccess)
@@ -86,6 +88,7 @@ func TestClientGetsOnlyTheScopesItIsAllowed(t *testing.T) {
 // A failed client authentication at the token endpoint leaves the code
 // unspent: whoever holds a stolen code without the secret cannot burn it.
 func TestFailedClientAuthenticationDoesNotSpendTheCode(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
@@ -122,6 +125,7 @@ func TestFailedClientAuthenticationDoesNotSpendTheCode(t *testing.T) {
 // RFC 9207: every authorization response names the issuer, so a relying
 // party talking to several providers can tell whose response it got.
 func TestAuthorizationResponsesCarryTheIssuer(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
 	ann := g.CreateMember(t, "ann@example.coop", "ann")
@@ -148,6 +152,7 @@ func TestAuthorizationResponsesCarryTheIssuer(t *testing.T) {
 // 401 whose WWW-Authenticate says invalid_token; no token at all, a bare
 // challenge.
 func TestUserinfoRefusesBadTokensAsRFC6750Says(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)

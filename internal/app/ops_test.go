@@ -10,6 +10,7 @@ import (
 )
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
 		resp, body := apptest.Get(t, http.DefaultClient, g.URL+path)

@@ -21,6 +21,7 @@ import (
 // the outage: when the database is back, the same code and refresh token
 // work. docs/operations.md lists these answers.
 func TestWhatClientsSeeWhenTheDatabaseIsDown(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.NewOutage(t)
 	g := apptest.Start(t, func(c *config.Config) { c.DatabaseURL = db.URL })

@@ -16,6 +16,7 @@ import (
 )
 
 func TestCodeFlowWithPKCEAsAnIndependentClient(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
@@ -80,6 +81,7 @@ func asRetrieveError(err error, target **oauth2.RetrieveError) bool {
 }
 
 func TestRevocationIntrospectionAndLogout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
@@ -151,6 +153,7 @@ func revoke(t *testing.T, g *apptest.Gateway, token, hint string) {
 }
 
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
@@ -239,6 +242,7 @@ func TestRefusals(t *testing.T) {
 // TestCodeIssuedBeforeCessationCannotBeExchanged: ending a membership ends
 // codes not yet exchanged as well as tokens.
 func TestCodeIssuedBeforeCessationCannotBeExchanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
@@ -255,6 +259,7 @@ func TestCodeIssuedBeforeCessationCannotBeExchanged(t *testing.T) {
 // TestDiscoveryAdvertisesOnlyWhatIsServed: the three services read the
 // discovery document; it must not offer flows coopgate refuses.
 func TestDiscoveryAdvertisesOnlyWhatIsServed(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	resp, body := apptest.Get(t, http.DefaultClient, g.URL+"/.well-known/openid-configuration")
 	var d map[string]any

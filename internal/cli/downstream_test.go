@@ -19,6 +19,7 @@ import (
 // nothing; the real run links the existing account and creates the missing
 // one.
 func TestDownstreamSync(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fake := gitlabtest.NewServer(t, "glpat-test")
 	url := pgtest.NewURL(t)

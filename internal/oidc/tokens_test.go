@@ -17,6 +17,7 @@ import (
 // others store nothing and are told the token was used (which revokes the
 // family, as a copied refresh token must).
 func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	personID := peopletest.Admitted(t, pool, "ann@example.coop").ID
@@ -63,6 +64,7 @@ func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
 // working once the configuration takes the scope away, and a refresh carries
 // forward only the scopes the client is still allowed.
 func TestRefreshFollowsTheClientsScopesAsConfiguredNow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	personID := peopletest.Admitted(t, pool, "ann@example.coop").ID

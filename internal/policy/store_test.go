@@ -79,6 +79,7 @@ func ids(ps []Policy) []string {
 }
 
 func TestSyncIsIdempotent(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	b := newPolicy(t, "b", "1", longAgo, false, "B.\n")
@@ -98,6 +99,7 @@ func TestSyncIsIdempotent(t *testing.T) {
 }
 
 func TestSyncRefusesAnEditWithoutANewVersion(t *testing.T) {
+	t.Parallel()
 	stored := newPolicy(t, "a", "2", longAgo, true, "Original text.\n")
 	tests := []struct {
 		name string
@@ -133,6 +135,7 @@ func TestSyncRefusesAnEditWithoutANewVersion(t *testing.T) {
 }
 
 func TestCurrentPicksTheVersionInEffect(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	mustSync(t, db, newPolicy(t, "a", "9", longAgo, true, "Nine.\n"))
@@ -162,6 +165,7 @@ func TestCurrentPicksTheVersionInEffect(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	mustSync(t, db, newPolicy(t, "a", "1", longAgo, true, "A.\n"))
@@ -177,6 +181,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestAcceptWritesOneRowPerPolicy(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	b := newPolicy(t, "b", "1", longAgo, true, "B.\n")
@@ -211,6 +216,7 @@ func TestAcceptWritesOneRowPerPolicy(t *testing.T) {
 }
 
 func TestAcceptStoresAnyUserAgent(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	mustSync(t, db, a)
@@ -229,6 +235,7 @@ func TestAcceptStoresAnyUserAgent(t *testing.T) {
 }
 
 func TestPendingFollowsNewVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	a1 := newPolicy(t, "a", "1", longAgo, true, "A.\n")
@@ -267,6 +274,7 @@ func TestPendingFollowsNewVersions(t *testing.T) {
 }
 
 func TestAcceptedVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	a1 := newPolicy(t, "a", "1", longAgo, true, "A.\n")
@@ -300,6 +308,7 @@ func TestAcceptedVersions(t *testing.T) {
 }
 
 func TestNotAccepted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	a1 := newPolicy(t, "a", "1", longAgo, true, "A.\n")
@@ -335,6 +344,7 @@ func TestNotAccepted(t *testing.T) {
 }
 
 func TestExportCSV(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	mustSync(t, db, a)

@@ -48,6 +48,7 @@ func lines(ps []Planned) []int {
 // The preview must say what the import then does, row by row, or the
 // secretary confirms something other than what happens.
 func TestPreviewAgreesWithImport(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	file := exampleFile(t)
 	first := preview(t, pool, file)
@@ -79,6 +80,7 @@ func TestPreviewAgreesWithImport(t *testing.T) {
 // Values written differently but stored the same (case of emails, a date in
 // another layout, amounts without pence) are no change, as for the upsert.
 func TestPreviewComparesNormalisedValues(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	importText(t, pool, exampleFile(t))
 	respelled := "membership_number,name,emails,amount_paid,admitted_on\n" +
@@ -93,6 +95,7 @@ func TestPreviewComparesNormalisedValues(t *testing.T) {
 }
 
 func TestPreviewRefusesWhatImportRefuses(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	rows := []Row{{Line: 2, Entry: Entry{MembershipNumber: "1", Name: ""}}}
 	_, err := Preview(context.Background(), pool, rows)
@@ -103,6 +106,7 @@ func TestPreviewRefusesWhatImportRefuses(t *testing.T) {
 }
 
 func TestUploadIsTakenOnce(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
 	secretary := peopletest.Admitted(t, pool, "sec@example.coop", people.RoleSecretary).ID

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAccountExport(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
 	g.AcceptAllPolicies(t, ann.ID)

@@ -41,6 +41,7 @@ func csvRows(t *testing.T, b *http.Client, u string) [][]string {
 }
 
 func TestExportsHaveHeadersAndRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	sec, b := secretary(t, g, "sec@example.coop", "sec")
@@ -68,6 +69,7 @@ func TestExportsHaveHeadersAndRows(t *testing.T) {
 }
 
 func TestDashboardAndPolicies(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	_, b := secretary(t, g, "sec@example.coop", "sec")
 	g.CreatePerson(t, "new@example.coop", "newbie", people.Admitted) // has accepted nothing

@@ -20,6 +20,7 @@ import (
 // CSRF token, so that a link on any site cannot log a member out. The
 // services' own ways of asking keep working through that click.
 func TestLogoutAsksUnlessTheHintIsTheirs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)

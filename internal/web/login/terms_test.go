@@ -20,6 +20,7 @@ import (
 // TestTermsInterstitialBlocksTheLoginUntilAccepted: a member who has not
 // accepted the current policies is stopped before any code is issued.
 func TestTermsInterstitialBlocksTheLoginUntilAccepted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g, "openid", "profile", "coop")
@@ -75,6 +76,7 @@ func TestTermsInterstitialBlocksTheLoginUntilAccepted(t *testing.T) {
 }
 
 func TestDecliningTermsIssuesNothing(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	r := apptest.NewRP(t, g)
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
@@ -98,6 +100,7 @@ func TestDecliningTermsIssuesNothing(t *testing.T) {
 // TestNewPolicyVersionIsAcceptedBeforeTheNextLogin: a policy edited with a
 // new version stops the next login at a page that shows what changed.
 func TestNewPolicyVersionIsAcceptedBeforeTheNextLogin(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	copyPolicies(t, dir)
 	g := apptest.Start(t, func(c *config.Config) { c.Policies.Dir = dir })
