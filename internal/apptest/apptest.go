@@ -1,7 +1,8 @@
 // Package apptest starts a whole coopgate for tests: the real server on a
 // loopback port, on its own fresh PostgreSQL database, with mail recorded or
 // sent to a test SMTP server. It also gives tests a cookie-keeping browser
-// that logs in through the real forms.
+// that logs in through the real forms, and an independent relying party
+// (coreos/go-oidc and x/oauth2, rp.go) to log in from.
 package apptest
 
 import (
