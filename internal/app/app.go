@@ -9,12 +9,10 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -53,7 +51,7 @@ type App struct {
 	Box      *seal.Box
 	Keys     *oidc.Keyring
 	Provider *oidc.Provider
-	Sessions *page.Sessions
+	Sessions *session.Manager
 	Render   *page.Renderer
 	// Jobs works the jobs (Serve starts it); the enqueuers below insert
 	// through an insert-only client of their own, made before them.
@@ -144,25 +142,20 @@ func (a *App) seedAllowedDomains(ctx context.Context) error {
 }
 
 func (a *App) prepareKeys(ctx context.Context) error {
-	key, err := base64.StdEncoding.DecodeString(a.Config.CryptoKey)
-	if err != nil {
+	var err error
+	if a.Box, err = seal.New(a.Config.Key()); err != nil {
 		return fmt.Errorf("crypto_key: %w", err)
 	}
-	if a.Box, err = seal.New(key); err != nil {
-		return fmt.Errorf("crypto_key: %w", err)
-	}
-	a.Devices = lockout.NewDevices(key, strings.HasPrefix(a.Config.Issuer, "https://"), time.Now)
+	a.Devices = lockout.NewDevices(a.Config.Key(), a.Config.SecureCookies(), time.Now)
 	a.Keys = oidc.NewKeyring(a.Pool, a.Box, a.Config.Keys.PublishLead, a.Config.Keys.RetiredFor)
 	return a.Keys.Ensure(ctx)
 }
 
 func (a *App) prepareWeb(context.Context) error {
-	secure := strings.HasPrefix(a.Config.Issuer, "https://")
 	a.Metrics = metrics.New(a.Pool)
-	store := session.NewStore(a.Pool, a.Config.CookieSecret, a.Config.Tokens.SessionLifetime, secure)
-	a.Sessions = &page.Sessions{Store: store, Name: page.CookieName(secure)}
+	a.Sessions = session.NewManager(a.Pool, a.Config.CookieSecret, a.Config.Tokens.SessionLifetime, a.Config.SecureCookies())
 	storage := oidc.NewStorage(a.Config, oidc.Deps{
-		Pool: a.Pool, Keys: a.Keys, Log: a.Log, EndSession: a.Sessions.EndFromContext, Metrics: a.Metrics,
+		Pool: a.Pool, Keys: a.Keys, Log: a.Log, Metrics: a.Metrics,
 		Terms: func(ctx context.Context, personID string) (map[string]string, error) {
 			return policy.AcceptedVersions(ctx, a.Pool, personID)
 		},

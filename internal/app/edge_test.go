@@ -14,15 +14,7 @@ import (
 // secretaryBrowser is a browser logged in as an admitted secretary.
 func secretaryBrowser(t testing.TB, g *apptest.Gateway) *http.Client {
 	t.Helper()
-	p := g.CreatePerson(t, "sec@example.coop", "sec", people.Admitted, people.RoleSecretary)
-	g.AcceptAllPolicies(t, p.ID)
-	b := apptest.Browser(t)
-	_, body := apptest.Get(t, b, g.URL+"/login")
-	resp, _ := apptest.Submit(t, b, g.URL+"/login", body, "/login", url.Values{"email": {p.Email}, "password": {p.Password}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("secretary login: %d", resp.StatusCode)
-	}
-	return b
+	return g.LoggedIn(t, g.CreateMember(t, "sec@example.coop", "sec", people.RoleSecretary))
 }
 
 // TestBadBytesAreRefusedAtTheEdge sends what a hostile client sends: NUL,
@@ -30,6 +22,7 @@ func secretaryBrowser(t testing.TB, g *apptest.Gateway) *http.Client {
 // Each is a 400 with a clear message, never a 500; OAuth endpoints answer
 // with RFC 6749's JSON error.
 func TestBadBytesAreRefusedAtTheEdge(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	sec := secretaryBrowser(t, g)
 	long := strings.Repeat("s", 70<<10)

@@ -12,6 +12,7 @@ import (
 // TestPagesWithPersonalDataAreNotCached: a shared computer's cache, or a
 // proxy's, must not keep a member's pages.
 func TestPagesWithPersonalDataAreNotCached(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	sec := secretaryBrowser(t, g)
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.AwaitingApproval)

@@ -16,6 +16,7 @@ import (
 // gateway can't check right now (503), never that the person did something
 // wrong (a lockout, a 429, a wrong password).
 func TestPagesTellTheTruthWhenTheDatabaseIsDown(t *testing.T) {
+	t.Parallel()
 	o := pgtest.NewOutage(t)
 	g := apptest.Start(t, apptest.WithDatabase(o.URL))
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)

@@ -15,6 +15,7 @@ import (
 // clients' X-Forwarded-For from one peer and says so, in the log and in
 // /readyz, while staying ready.
 func TestAProxyLeftOutOfTrustedProxiesIsReported(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	for i := 0; i < 30; i++ {
 		req, _ := http.NewRequest("GET", g.URL+"/login", nil)

@@ -54,6 +54,7 @@ func verdict(t *testing.T, g *Guard, a Attempt) Verdict {
 // 90 s, from ever-changing addresses: the owner, from their own address and
 // a device coopgate has never seen, can log in at any moment.
 func TestATrickleNeverLocksTheOwnerOut(t *testing.T) {
+	t.Parallel()
 	g, c := newGuard(t)
 	ownerAt := Attempt{Email: owner, IP: "198.51.100.7"}
 	for i := 0; i < 24*40; i++ {
@@ -69,6 +70,7 @@ func TestATrickleNeverLocksTheOwnerOut(t *testing.T) {
 // address out of that account, not the owner elsewhere, nor that address
 // out of other accounts.
 func TestOneAddressLocksOnlyItself(t *testing.T) {
+	t.Parallel()
 	g, _ := newGuard(t)
 	guesser := Attempt{Email: owner, IP: "203.0.113.9"}
 	for i := 0; i < 10; i++ {
@@ -91,6 +93,7 @@ func TestOneAddressLocksOnlyItself(t *testing.T) {
 // fast lock unknown devices out, but not the owner's known device; a
 // completed reset (Clear) lets the owner in from anywhere at once.
 func TestGuessingFromEverywhereSparesTheOwnersDevice(t *testing.T) {
+	t.Parallel()
 	g, c := newGuard(t)
 	for i := 0; i < 100; i++ {
 		attack(t, g, Attempt{Email: owner, IP: fmt.Sprintf("203.0.113.%d", i)})
@@ -119,6 +122,7 @@ func TestGuessingFromEverywhereSparesTheOwnersDevice(t *testing.T) {
 // TestSuccessKeepsTheEmailWideCount: the owner getting in from their device
 // does not give the guessers a fresh allowance.
 func TestSuccessKeepsTheEmailWideCount(t *testing.T) {
+	t.Parallel()
 	g, _ := newGuard(t)
 	for i := 0; i < 60; i++ {
 		attack(t, g, Attempt{Email: owner, IP: fmt.Sprintf("203.0.113.%d", i)})
@@ -132,6 +136,7 @@ func TestSuccessKeepsTheEmailWideCount(t *testing.T) {
 }
 
 func TestNetworkThrottle(t *testing.T) {
+	t.Parallel()
 	g, _ := newGuard(t)
 	for i := 0; i < 50; i++ {
 		attack(t, g, Attempt{Email: fmt.Sprintf("p%d@example.coop", i), IP: "203.0.113.9"})

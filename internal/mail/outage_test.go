@@ -46,6 +46,7 @@ func TestMailRetriesWithinHalfAMinuteWhileYoung(t *testing.T) {
 // the relay was down, and were scheduled to try again much later, are
 // brought forward as soon as any mail goes out again.
 func TestMailWaitingOutAnOutageGoesOnceTheRelayIsBack(t *testing.T) {
+	t.Parallel()
 	q := newQueueWith(t, coopmail.RetryBackoff)
 	q.catcher.SetDown(true)
 	waiting := []string{"ann@example.org", "bob@example.org"}
@@ -86,6 +87,7 @@ func TestMailWaitingOutAnOutageGoesOnceTheRelayIsBack(t *testing.T) {
 // 21 minutes) and fails again because the relay is down is scheduled to be
 // tried again within 30 s.
 func TestMailFailingLateInAnOutageIsScheduledWithinHalfAMinute(t *testing.T) {
+	t.Parallel()
 	q := newQueueWith(t, coopmail.RetryBackoff)
 	q.catcher.SetDown(true)
 	ctx := context.Background()

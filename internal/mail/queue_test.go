@@ -143,6 +143,7 @@ func (q *queue) jobCount(t *testing.T) int {
 }
 
 func TestQueuedMailIsSentAfterCommit(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	q.enqueue(t, secretMessage(), true)
 	got := q.catcher.WaitFor(t, secretAddr, 30*time.Second)
@@ -156,6 +157,7 @@ func TestQueuedMailIsSentAfterCommit(t *testing.T) {
 }
 
 func TestQueuedMailIsDroppedWithItsTransaction(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	rolledBack := secretMessage()
 	rolledBack.To = "never@example.org"
@@ -174,6 +176,7 @@ func TestQueuedMailIsDroppedWithItsTransaction(t *testing.T) {
 }
 
 func TestQueuedMailWaitsOutTemporaryRefusals(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	q.catcher.RefuseNext(2, 451)
 	q.enqueue(t, secretMessage(), true)
@@ -188,6 +191,7 @@ func TestQueuedMailWaitsOutTemporaryRefusals(t *testing.T) {
 }
 
 func TestQueuedMailWaitsOutAServerThatIsDown(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	q.catcher.SetDown(true)
 	q.enqueue(t, secretMessage(), true)
@@ -204,6 +208,7 @@ func TestQueuedMailWaitsOutAServerThatIsDown(t *testing.T) {
 }
 
 func TestQueuedMailRefusedForGoodIsCancelled(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	q.catcher.RefuseNext(1, 550)
 	q.enqueue(t, secretMessage(), true)

@@ -13,5 +13,7 @@
 // cached but loaded from the database, and clients come from the config file
 // every replica shares. It does not render pages: the login form, the
 // admission and terms gates are internal/web's, which complete an auth
-// request with Storage.CompleteAuthRequest.
+// request with Storage.CompleteAuthRequest. Nor does it own the browser
+// session: at RP-initiated logout internal/server ends it through
+// internal/session before op answers.
 package oidc

@@ -24,6 +24,7 @@ func testKeyring(t *testing.T, now *time.Time) (*Keyring, *Keyring) {
 }
 
 func TestReplicasStartingTogetherMakeOneKey(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	a, b := testKeyring(t, &now)
 	var wg sync.WaitGroup
@@ -40,6 +41,7 @@ func TestReplicasStartingTogetherMakeOneKey(t *testing.T) {
 }
 
 func TestRotationPublishesBeforeSigningAndRetiresLater(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Now()
 	a, b := testKeyring(t, &now)

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 )
 
@@ -18,9 +17,10 @@ import (
 // others store nothing and are told the token was used (which revokes the
 // family, as a copied refresh token must).
 func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	personID := admittedPerson(t, pool)
+	personID := peopletest.Admitted(t, pool, "ann@example.coop").ID
 	s := NewStorage(&config.Config{Tokens: config.Tokens{AccessTokenLifetime: time.Hour, RefreshTokenLifetime: time.Hour},
 		Clients: []config.Client{{ID: "rp", Scopes: []string{"openid", "offline_access"}}}},
 		Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -64,9 +64,10 @@ func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
 // working once the configuration takes the scope away, and a refresh carries
 // forward only the scopes the client is still allowed.
 func TestRefreshFollowsTheClientsScopesAsConfiguredNow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	personID := admittedPerson(t, pool)
+	personID := peopletest.Admitted(t, pool, "ann@example.coop").ID
 	storage := func(scopes ...string) *Storage {
 		return NewStorage(&config.Config{Tokens: config.Tokens{AccessTokenLifetime: time.Hour, RefreshTokenLifetime: time.Hour},
 			Clients: []config.Client{{ID: "rp", Scopes: scopes}}}, Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -88,15 +89,4 @@ func TestRefreshFollowsTheClientsScopesAsConfiguredNow(t *testing.T) {
 	if got := req.GetScopes(); len(got) != 2 || got[0] != "openid" || got[1] != "offline_access" {
 		t.Errorf("refresh carries scopes %v; want [openid offline_access] (email no longer allowed)", got)
 	}
-}
-
-// admittedPerson is an admitted person made straight in the table.
-func admittedPerson(t *testing.T, pool *pgxpool.Pool) string {
-	t.Helper()
-	var id string
-	if err := pool.QueryRow(context.Background(), `INSERT INTO people (email, name, username, password_hash, status)
-		VALUES ('ann@example.coop', 'Ann', 'ann', 'x', 'admitted') RETURNING id`).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
 }

@@ -107,9 +107,9 @@ func trusted(ip string, proxies []netip.Prefix) bool {
 
 // securityHeaders go on every response. No page needs script, so none may
 // run; forms may post to coopgate and redirect on to the relying parties.
-func securityHeaders(formTargets string, hsts bool, next http.Handler) http.Handler {
+func securityHeaders(formTargets []string, hsts bool, next http.Handler) http.Handler {
 	csp := "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; " +
-		"frame-ancestors 'none'; form-action 'self' " + formTargets
+		"frame-ancestors 'none'; form-action 'self' " + strings.Join(formTargets, " ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

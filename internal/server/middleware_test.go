@@ -37,7 +37,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
-	h := securityHeaders("https://social.example.coop", true, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h := securityHeaders([]string{"https://social.example.coop"}, true, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	for header, want := range map[string]string{
@@ -52,7 +52,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	rec = httptest.NewRecorder()
-	securityHeaders("", false, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	securityHeaders(nil, false, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if rec.Header().Get("Strict-Transport-Security") != "" {
 		t.Error("HSTS sent over plain http")
 	}

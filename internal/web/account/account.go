@@ -16,6 +16,7 @@ import (
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -27,8 +28,8 @@ type Handler struct {
 
 // Mount adds the area's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	mux.Handle("GET /account", h.Render.Handle(h.show))
-	mux.Handle("GET /account/export.json", h.Render.Handle(h.export))
+	mux.Handle("GET /account", h.Render.Handle(page.LoggedIn(h.show)))
+	mux.Handle("GET /account/export.json", h.Render.Handle(page.LoggedIn(h.export)))
 }
 
 // AccountPage is the member's own page.
@@ -39,11 +40,7 @@ type AccountPage struct {
 	Services    []provisioning.Account
 }
 
-func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
-	me := page.Me(r.Context())
-	if me == nil {
-		return page.Redirect(w, r, "/login")
-	}
+func (h *Handler) show(w http.ResponseWriter, r *http.Request, me *people.Person) error {
 	ctx := r.Context()
 	data := AccountPage{Person: me}
 	var err error
@@ -66,7 +63,7 @@ type Export struct {
 	Profile      exportProfile           `json:"profile"`
 	Acceptances  []policy.Acceptance     `json:"policy_acceptances"`
 	Applications []admission.Application `json:"applications"`
-	Sessions     []exportSession         `json:"sessions"`
+	Sessions     []session.Info          `json:"sessions"`
 	Services     []exportService         `json:"service_accounts"`
 }
 
@@ -93,17 +90,7 @@ type exportService struct {
 	LastSynced *time.Time `json:"last_synced,omitempty"`
 }
 
-type exportSession struct {
-	CreatedAt time.Time `json:"created_at"`
-	LastUsed  time.Time `json:"last_used"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
-	me := page.Me(r.Context())
-	if me == nil {
-		return page.Redirect(w, r, "/login")
-	}
+func (h *Handler) export(w http.ResponseWriter, r *http.Request, me *people.Person) error {
 	x, err := h.collect(r.Context(), me)
 	if err != nil {
 		return err
@@ -128,7 +115,7 @@ func (h *Handler) collect(ctx context.Context, me *people.Person) (Export, error
 	if x.Applications, err = admission.ApplicationsOf(ctx, h.Pool, me.ID); err != nil {
 		return x, err
 	}
-	if x.Sessions, err = h.sessions(ctx, me.ID); err != nil {
+	if x.Sessions, err = session.List(ctx, h.Pool, me.ID); err != nil {
 		return x, err
 	}
 	accounts, err := provisioning.Accounts(ctx, h.Pool, me.ID)
@@ -137,22 +124,4 @@ func (h *Handler) collect(ctx context.Context, me *people.Person) (Export, error
 		x.Services = append(x.Services, exportService{Service: a.Service, State: a.State, LastSynced: a.LastSynced})
 	}
 	return x, err
-}
-
-func (h *Handler) sessions(ctx context.Context, personID string) ([]exportSession, error) {
-	rows, err := h.Pool.Query(ctx, `SELECT created_at, updated_at, expires_at FROM web_sessions
-		WHERE person_id = $1 AND expires_at > now() ORDER BY created_at`, personID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []exportSession{}
-	for rows.Next() {
-		var s exportSession
-		if err := rows.Scan(&s.CreatedAt, &s.LastUsed, &s.ExpiresAt); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

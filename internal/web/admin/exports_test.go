@@ -19,8 +19,8 @@ import (
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/register"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/admin"
-	"github.com/coopgate/coopgate/internal/web/page"
 )
 
 // csvRows fetches a CSV download and parses it.
@@ -42,6 +42,7 @@ func csvRows(t *testing.T, b *http.Client, u string) [][]string {
 }
 
 func TestExportsHaveHeadersAndRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	sec, b := secretary(t, g, "sec@example.coop", "sec")
@@ -69,6 +70,7 @@ func TestExportsHaveHeadersAndRows(t *testing.T) {
 }
 
 func TestDashboardAndPolicies(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	_, b := secretary(t, g, "sec@example.coop", "sec")
 	g.CreatePerson(t, "new@example.coop", "newbie", people.Admitted) // has accepted nothing
@@ -106,7 +108,7 @@ func TestServiceAccountsSection(t *testing.T) {
 		mux := http.NewServeMux()
 		h.Mount(mux)
 		req := httptest.NewRequest(http.MethodGet, "/admin/people/"+sec.ID, nil)
-		req = req.WithContext(page.WithPerson(req.Context(), sec.Person))
+		req = req.WithContext(session.NewContext(req.Context(), session.Login{Person: sec.Person}))
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -20,7 +21,7 @@ import (
 type Handler struct {
 	Pool     *pgxpool.Pool
 	Render   *page.Renderer
-	Sessions *page.Sessions
+	Sessions *session.Manager
 	Provider *oidc.Provider
 	// Guard throttles failed logins; Devices recognises the owner's known
 	// device, which the email-wide lock spares.
@@ -47,9 +48,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /login", h.Render.Handle(h.showLogin))
 	mux.Handle("POST /login", h.Render.Handle(h.submitLogin))
 	mux.Handle("GET /continue", h.Render.Handle(h.continueFlow))
-	mux.Handle("GET /status", h.Render.Handle(h.showStatus))
-	mux.Handle("GET /terms", h.Render.Handle(h.showTerms))
-	mux.Handle("POST /terms", h.Render.Handle(h.acceptTerms))
+	mux.Handle("GET /status", h.Render.Handle(page.LoggedIn(h.showStatus)))
+	mux.Handle("GET /terms", h.Render.Handle(page.LoggedIn(h.showTerms)))
+	mux.Handle("POST /terms", h.Render.Handle(page.LoggedIn(h.acceptTerms)))
 	mux.Handle("POST /terms/decline", h.Render.Handle(h.declineTerms))
 	mux.Handle("GET /logout", h.Render.Handle(h.showLogout))
 	mux.Handle("POST /logout", h.Render.Handle(h.submitLogout))

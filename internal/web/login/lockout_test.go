@@ -42,6 +42,7 @@ func behindLoopbackProxy(c *config.Config) { c.TrustedProxies = []string{"127.0.
 // from many, does not keep the member out: their known device gets in, and a
 // completed password reset lifts the lock, as the page promises.
 func TestLockoutIsNoWeapon(t *testing.T) {
+	t.Parallel()
 	srv := mailtest.Start(t)
 	g := apptest.Start(t, apptest.WithSMTP(srv), behindLoopbackProxy)
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)

@@ -14,6 +14,7 @@ import (
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/password"
 	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -55,15 +56,9 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	personID, authTime, err := h.Sessions.PersonID(r)
-	if err != nil {
-		return err
-	}
-	if personID != "" && (ar == nil || !ar.WantsFreshLogin(authTime, h.Now())) {
-		p, err := people.ByID(r.Context(), h.Pool, personID)
-		if err == nil {
-			return h.finish(w, r, p, ar, authTime)
-		}
+	login := session.FromContext(r.Context())
+	if login.Person != nil && (ar == nil || !ar.WantsFreshLogin(login.AuthTime, h.Now())) {
+		return h.finish(w, r, login.Person, ar, login.AuthTime)
 	}
 	if ar != nil && ar.PromptNone() {
 		op.AuthRequestError(w, r, ar, zoidc.ErrLoginRequired(), h.Provider)

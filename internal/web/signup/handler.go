@@ -19,8 +19,8 @@ import (
 
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/oidc"
-	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/ratelimit"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -28,13 +28,13 @@ import (
 type Handler struct {
 	Pool      *pgxpool.Pool
 	Render    *page.Renderer
-	Sessions  *page.Sessions
+	Sessions  *session.Manager
 	Admission *admission.Service
 	Provider  *oidc.Provider
 	Limiter   *ratelimit.Limiter
 	Log       *slog.Logger
 	Now       func() time.Time
-	Dev       bool // serves /dev/mail; never set outside `coopgate dev`
+	Dev       bool // mounts /dev/mail; never set outside `coopgate dev`
 
 	forms *page.Validator
 }
@@ -76,11 +76,13 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /password/forgot", h.Render.Handle(page.WhenDown(cantSendLink, h.submitForgot)))
 	mux.Handle("GET /password/reset", h.Render.Handle(page.WhenDown(cantReset, h.showReset)))
 	mux.Handle("POST /password/reset", h.Render.Handle(page.WhenDown(cantReset, h.submitReset)))
-	mux.Handle("GET /account/email", h.Render.Handle(h.showEmailChange))
-	mux.Handle("POST /account/email", h.Render.Handle(h.submitEmailChange))
+	mux.Handle("GET /account/email", h.Render.Handle(page.LoggedIn(h.showEmailChange)))
+	mux.Handle("POST /account/email", h.Render.Handle(page.LoggedIn(h.submitEmailChange)))
 	mux.Handle("GET /account/email/confirm", h.Render.Handle(h.showEmailConfirm))
 	mux.Handle("POST /account/email/confirm", h.Render.Handle(h.submitEmailConfirm))
-	mux.Handle("GET /dev/mail", h.Render.Handle(h.showDevMail))
+	if h.Dev {
+		mux.Handle("GET /dev/mail", h.Render.Handle(h.showDevMail))
+	}
 }
 
 // flowID is the relying-party login a page continues, if it still exists: an
@@ -129,15 +131,6 @@ func (h *Handler) count(ctx context.Context, checks ...limitCheck) error {
 type limitCheck struct {
 	rule    ratelimit.Rule
 	subject string
-}
-
-// me is the logged-in person, or a redirect to the login form.
-func (h *Handler) me(w http.ResponseWriter, r *http.Request) (*people.Person, bool) {
-	if p := page.Me(r.Context()); p != nil {
-		return p, true
-	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-	return nil, false
 }
 
 // loginLink is the login form, continuing the relying party's login if any.

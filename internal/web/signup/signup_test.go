@@ -12,6 +12,7 @@ import (
 )
 
 func TestSignUpWithAllowedDomainIsAdmitted(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	browser := apptest.Browser(t)
 	ann := newApplicant("ann@example.coop", "ann")
@@ -52,6 +53,7 @@ func TestSignUpWithAllowedDomainIsAdmitted(t *testing.T) {
 }
 
 func TestSignUpElsewhereAwaitsTheSecretary(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	browser := apptest.Browser(t)
 	bob := newApplicant("bob@elsewhere.org", "bob")
@@ -76,6 +78,7 @@ func TestSignUpElsewhereAwaitsTheSecretary(t *testing.T) {
 }
 
 func TestSignUpFormErrorsKeepWhatWasTyped(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	browser := apptest.Browser(t)
 	resp, body := apptest.Get(t, browser, e.g.URL+"/signup")
@@ -125,6 +128,7 @@ func fieldMarkedInvalid(body, id string) bool {
 }
 
 func TestTakenUsernameIsAFieldError(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	e.g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
 	for _, email := range []string{"other@example.coop", "ann@example.coop"} {
@@ -150,6 +154,7 @@ func TestTakenUsernameIsAFieldError(t *testing.T) {
 // headers or cookies, the browser's standing afterwards, whether the
 // username became taken, or a login with the password they chose.
 func TestRegisteredEmailGetsTheSameAnswer(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	owner := e.g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
 
@@ -199,6 +204,7 @@ func TestRegisteredEmailGetsTheSameAnswer(t *testing.T) {
 }
 
 func TestHoneypotAnswersLikeSuccessAndMakesNothing(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	bot := newApplicant("bot@example.coop", "bot")
 	respBot, bodyBot := e.signUpAt(t, apptest.Browser(t), e.g.URL+"/signup", bot, url.Values{"website": {"http://spam.example/"}})
@@ -221,6 +227,7 @@ func TestHoneypotAnswersLikeSuccessAndMakesNothing(t *testing.T) {
 }
 
 func TestSignUpRateLimits(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	same := "cap@elsewhere.org"
 	for i, u := range []string{"cap1", "cap2", "cap3"} {

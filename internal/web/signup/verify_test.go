@@ -12,6 +12,7 @@ import (
 )
 
 func TestVerificationLinkWorksOnce(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	browser := apptest.Browser(t)
 	ann := newApplicant("ann@example.coop", "ann")
@@ -39,6 +40,7 @@ func TestVerificationLinkWorksOnce(t *testing.T) {
 }
 
 func TestResendReplacesTheLink(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	browser := apptest.Browser(t)
 	ann := newApplicant("ann@example.coop", "ann")
@@ -87,6 +89,7 @@ func TestResendReplacesTheLink(t *testing.T) {
 // tells nothing about the address, and mails only a sign-up still to be
 // confirmed.
 func TestResendAnswersAlikeForEveryAddress(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	member := e.g.CreatePerson(t, "mem@example.coop", "mem", people.Admitted)
 	var bodies []string
@@ -110,6 +113,7 @@ func TestResendAnswersAlikeForEveryAddress(t *testing.T) {
 }
 
 func TestVerifyInAnotherBrowser(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	for _, tt := range []struct {
 		email, want string
@@ -132,6 +136,7 @@ func TestVerifyInAnotherBrowser(t *testing.T) {
 // TestDomainTricksAreNotAdmitted drives the real sign-up and verification:
 // only an address whose domain is exactly an allowed one is admitted.
 func TestDomainTricksAreNotAdmitted(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	tests := []struct {
 		email string
@@ -163,6 +168,7 @@ func TestDomainTricksAreNotAdmitted(t *testing.T) {
 }
 
 func TestDevMailPage(t *testing.T) {
+	t.Parallel()
 	t.Run("not in production", func(t *testing.T) {
 		e := start(t)
 		resp, body := apptest.Get(t, apptest.Browser(t), e.g.URL+"/dev/mail")
