@@ -34,7 +34,8 @@ func (a *App) Handler() (http.Handler, error) {
 			Guard: lockout.New(a.Pool, time.Now), Devices: a.Devices, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
 		&account.Handler{Pool: a.Pool, Render: render},
 		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Downstream: a.Downstream, Log: a.Log},
-		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider, Limiter: limiter, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
+		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider,
+			Limiter: limiter, Devices: a.Devices, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
 	}
 	return server.New(server.Deps{
 		Config: a.Config, Pool: a.Pool, Log: a.Log, Provider: a.Provider,

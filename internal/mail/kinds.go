@@ -30,6 +30,16 @@ type PasswordReset struct {
 	Name    string
 	Link    string
 	Expires time.Duration
+	// Unconfirmed: the address's sign-up is still to be confirmed, and the
+	// link confirms it as the password is chosen.
+	Unconfirmed bool
+}
+
+// SignUpLapsed answers a request for a link to an address whose sign-up was
+// never confirmed and can no longer be: it points to the sign-up form.
+type SignUpLapsed struct {
+	Name string // always empty: the name typed at sign-up may not be the owner's
+	Link string // the sign-up form
 }
 
 // EmailChange goes to a new address to confirm it before it replaces the old one.
@@ -84,6 +94,7 @@ type MembershipReinstated struct {
 func (VerifyEmail) template() string          { return "verify_email" }
 func (AlreadyRegistered) template() string    { return "already_registered" }
 func (PasswordReset) template() string        { return "password_reset" }
+func (SignUpLapsed) template() string         { return "signup_lapsed" }
 func (EmailChange) template() string          { return "email_change" }
 func (ApplicationReceived) template() string  { return "application_received" }
 func (ApplicationApproved) template() string  { return "application_approved" }

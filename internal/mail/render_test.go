@@ -19,10 +19,12 @@ const hostile = `<script>alert("x")</script>`
 func sampleData() map[string]coopmail.Data {
 	link := "https://id.coop.example/verify?token=tok123&next=%2F"
 	return map[string]coopmail.Data{
-		"verify_email":       coopmail.VerifyEmail{Name: hostile, Link: link, Expires: 24 * time.Hour},
-		"already_registered": coopmail.AlreadyRegistered{Name: hostile, LoginLink: "https://id.coop.example/login", ResetLink: "https://id.coop.example/reset"},
-		"password_reset":     coopmail.PasswordReset{Name: hostile, Link: link, Expires: 30 * time.Minute},
-		"email_change":       coopmail.EmailChange{Name: hostile, NewAddress: "new@example.org", Link: link, Expires: 48 * time.Hour},
+		"verify_email":                        coopmail.VerifyEmail{Name: hostile, Link: link, Expires: 24 * time.Hour},
+		"already_registered":                  coopmail.AlreadyRegistered{Name: hostile, LoginLink: "https://id.coop.example/login", ResetLink: "https://id.coop.example/reset"},
+		"password_reset":                      coopmail.PasswordReset{Name: hostile, Link: link, Expires: 30 * time.Minute},
+		"password_reset (sign-up to confirm)": coopmail.PasswordReset{Name: hostile, Link: link, Expires: 30 * time.Minute, Unconfirmed: true},
+		"signup_lapsed":                       coopmail.SignUpLapsed{Name: hostile, Link: "https://id.coop.example/signup"},
+		"email_change":                        coopmail.EmailChange{Name: hostile, NewAddress: "new@example.org", Link: link, Expires: 48 * time.Hour},
 		"application_received": coopmail.ApplicationReceived{
 			Name:       "Sec",
 			Applicant:  coopmail.Applicant{Name: hostile, Email: "zoe@example.org", Username: "zoe", Note: hostile},
@@ -106,6 +108,9 @@ func TestLinksAndExpiryReachBothBodies(t *testing.T) {
 	}{
 		{coopmail.VerifyEmail{Link: "https://id.coop.example/verify?t=a&b=c", Expires: 24 * time.Hour}, "https://id.coop.example/verify?t=a&b=c", "24 hours"},
 		{coopmail.PasswordReset{Link: "https://id.coop.example/reset?t=x", Expires: 30 * time.Minute}, "https://id.coop.example/reset?t=x", "30 minutes"},
+		{coopmail.PasswordReset{Link: "https://id.coop.example/reset?t=x", Expires: 30 * time.Minute, Unconfirmed: true}, "https://id.coop.example/reset?t=x", "30 minutes"},
+		{coopmail.VerifyEmail{Link: "https://id.coop.example/verify?t=z", Expires: 23*time.Hour + 59*time.Minute}, "https://id.coop.example/verify?t=z", "23 hours"},
+		{coopmail.SignUpLapsed{Link: "https://id.coop.example/signup"}, "https://id.coop.example/signup", ""},
 		{coopmail.EmailChange{Link: "https://id.coop.example/email?t=y", Expires: 72 * time.Hour}, "https://id.coop.example/email?t=y", "3 days"},
 		{coopmail.ApplicationReceived{Link: "https://id.coop.example/admin/applications"}, "https://id.coop.example/admin/applications", ""},
 		{coopmail.ApplicationApproved{Link: "https://id.coop.example/login"}, "https://id.coop.example/login", ""},

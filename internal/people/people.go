@@ -1,8 +1,9 @@
 // Package people owns the person record: who someone is (email, name,
 // username), how they log in (password hash), their roles and where they stand
 // (status), the note they left when signing up, and the claims on usernames
-// (every name ever used or asked for, never reused). It does not decide
-// admission (internal/admission does) and does not send mail.
+// (claims.go: a sign-up holds its name for a day unless it is confirmed; a
+// name that got past sign-up is never reused). It does not decide admission
+// (internal/admission does) and does not send mail.
 //
 // Other packages read and change people through its functions. Two kinds of
 // statement read the table from outside, both read-only and in one statement

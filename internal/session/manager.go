@@ -17,7 +17,7 @@ import (
 const (
 	authTimeKey = "auth_time"    // unix seconds of the last password check
 	flowKey     = "auth_request" // the auth request a sign-up or reset continues
-	signUpKey   = "signed_up_as" // the id a sign-up in this browser would give its person
+	signUpKey   = "signed_up_as" // the id of the sign-up this browser made
 )
 
 // Manager owns the browser session.
@@ -170,8 +170,10 @@ func (m *Manager) BeginSignUp(w http.ResponseWriter, r *http.Request, authReques
 	return sess.Save(r, w)
 }
 
-// SignedUpAs is the id of the person a sign-up in this browser made, if it
-// made one (see BeginSignUp).
+// SignedUpAs is the id of the sign-up this browser made, if any (see
+// BeginSignUp): a link confirming that sign-up confirms it here with the
+// password typed at sign-up; anywhere else it asks for one
+// (admission.Proof).
 func (m *Manager) SignedUpAs(r *http.Request) string {
 	return m.value(r, signUpKey)
 }
