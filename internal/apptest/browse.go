@@ -1,9 +1,12 @@
 package apptest
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"testing"
@@ -89,6 +92,49 @@ func Submit(t testing.TB, c *http.Client, pageURL, body, action string, fields u
 	target, _ = target.Parse(action)
 	req, _ := http.NewRequest(http.MethodPost, target.String(), strings.NewReader(f.Values.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", target.Scheme+"://"+target.Host)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", target, err)
+	}
+	return resp, readBody(t, resp)
+}
+
+// Upload is a file a form sends.
+type Upload struct{ Field, Name, Content string }
+
+// SubmitMultipart posts the form found in body as multipart/form-data, as a
+// browser does for an upload form (and a script may for any form), with
+// fields set and files attached.
+func SubmitMultipart(t testing.TB, c *http.Client, pageURL, body, action string, fields url.Values, files ...Upload) (*http.Response, string) {
+	t.Helper()
+	f, err := FindForm(body, action)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", pageURL, err, body)
+	}
+	for k, v := range fields {
+		f.Values[k] = v
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range f.Values {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	for _, u := range files {
+		h := textproto.MIMEHeader{}
+		// Written by hand: CreateFormFile would escape the bytes a test sends.
+		h.Set("Content-Disposition", `form-data; name="`+u.Field+`"; filename="`+u.Name+`"`)
+		h.Set("Content-Type", "text/csv")
+		w, _ := mw.CreatePart(h)
+		_, _ = w.Write([]byte(u.Content))
+	}
+	_ = mw.Close()
+	target, _ := url.Parse(pageURL)
+	target, _ = target.Parse(action)
+	req, _ := http.NewRequest(http.MethodPost, target.String(), &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Origin", target.Scheme+"://"+target.Host)
 	resp, err := c.Do(req)
 	if err != nil {
