@@ -81,23 +81,8 @@ func Get(t testing.TB, c *http.Client, u string) (*http.Response, string) {
 // Submit posts a form found in body (the page at pageURL), with fields set.
 func Submit(t testing.TB, c *http.Client, pageURL, body, action string, fields url.Values) (*http.Response, string) {
 	t.Helper()
-	f, err := FindForm(body, action)
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", pageURL, err, body)
-	}
-	for k, v := range fields {
-		f.Values[k] = v
-	}
-	target, _ := url.Parse(pageURL)
-	target, _ = target.Parse(action)
-	req, _ := http.NewRequest(http.MethodPost, target.String(), strings.NewReader(f.Values.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", target.Scheme+"://"+target.Host)
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("POST %s: %v", target, err)
-	}
-	return resp, readBody(t, resp)
+	f := formWith(t, pageURL, body, action, fields)
+	return post(t, c, pageURL, action, "application/x-www-form-urlencoded", strings.NewReader(f.Values.Encode()))
 }
 
 // Upload is a file a form sends.
@@ -108,13 +93,7 @@ type Upload struct{ Field, Name, Content string }
 // fields set and files attached.
 func SubmitMultipart(t testing.TB, c *http.Client, pageURL, body, action string, fields url.Values, files ...Upload) (*http.Response, string) {
 	t.Helper()
-	f, err := FindForm(body, action)
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", pageURL, err, body)
-	}
-	for k, v := range fields {
-		f.Values[k] = v
-	}
+	f := formWith(t, pageURL, body, action, fields)
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, vs := range f.Values {
@@ -131,10 +110,29 @@ func SubmitMultipart(t testing.TB, c *http.Client, pageURL, body, action string,
 		_, _ = w.Write([]byte(u.Content))
 	}
 	_ = mw.Close()
+	return post(t, c, pageURL, action, mw.FormDataContentType(), &buf)
+}
+
+// formWith is the form in body whose action is action, with fields set.
+func formWith(t testing.TB, pageURL, body, action string, fields url.Values) Form {
+	t.Helper()
+	f, err := FindForm(body, action)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", pageURL, err, body)
+	}
+	for k, v := range fields {
+		f.Values[k] = v
+	}
+	return f
+}
+
+// post sends a form's body to action, relative to pageURL, from that origin.
+func post(t testing.TB, c *http.Client, pageURL, action, contentType string, body io.Reader) (*http.Response, string) {
+	t.Helper()
 	target, _ := url.Parse(pageURL)
 	target, _ = target.Parse(action)
-	req, _ := http.NewRequest(http.MethodPost, target.String(), &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req, _ := http.NewRequest(http.MethodPost, target.String(), body)
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Origin", target.Scheme+"://"+target.Host)
 	resp, err := c.Do(req)
 	if err != nil {
