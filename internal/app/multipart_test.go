@@ -80,7 +80,5 @@ func TestMultipartFormsGetTheEdgesChecks(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != http.StatusUnsupportedMediaType || e.Error != "invalid_request" {
 		t.Errorf("multipart at the token endpoint = %d %+v (%v); want 415 invalid_request", resp.StatusCode, e, err)
 	}
-	if strings.Contains(g.Logs.String(), `"level":"ERROR"`) {
-		t.Errorf("errors logged:\n%s", g.Logs)
-	}
+	g.NoErrorsLogged(t)
 }

@@ -111,6 +111,15 @@ func (g *Gateway) Count(t testing.TB, sql string, args ...any) int {
 	return n
 }
 
+// NoErrorsLogged fails t if the gateway logged anything at ERROR: a client's
+// mistake is logged below it, and only coopgate's own failures reach it.
+func (g *Gateway) NoErrorsLogged(t testing.TB) {
+	t.Helper()
+	if logs := g.Logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("errors logged:\n%s", logs)
+	}
+}
+
 // ownDatabase stands for "a fresh database of the test's own" until Start
 // makes one, unless WithDatabase named another.
 const ownDatabase = "postgres://apptest.invalid/own"

@@ -106,13 +106,13 @@ func noStore(next http.Handler) http.Handler {
 }
 
 // endpoints are op's Server on the storage, with userinfo served by
-// coopgate (userinfo.go), client assertions refused up front, and RFC 9207's
-// iss on authorization responses.
+// coopgate (userinfo.go) and client assertions refused up front. RFC 9207's
+// iss is added by the server around everything (IssuerParameter).
 func (p *Provider) endpoints(cfg *config.Config) http.Handler {
 	ops := op.RegisterLegacyServer(newServer(p.Provider, p.storage), op.AuthorizeCallbackHandler(p.Provider),
 		op.WithServerCORSOptions(corsOptions(cfg)))
 	mux := http.NewServeMux()
-	mux.Handle("/", refuseClientAssertions(p.inferLogoutClient(withIssuerParameter(p.issuer, ops))))
+	mux.Handle("/", refuseClientAssertions(p.inferLogoutClient(ops)))
 	mux.Handle("/userinfo", cors.New(*corsOptions(cfg)).Handler(&userinfo{crypto: p.Crypto(), storage: p.storage}))
 	return mux
 }

@@ -3,6 +3,7 @@ package login
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
@@ -65,7 +66,9 @@ func (h *Handler) stop(w http.ResponseWriter, r *http.Request, ar *oidc.AuthRequ
 }
 
 // continueFlow resumes the remembered relying-party login (after sign-up,
-// verification, terms or approval).
+// verification, terms or approval). A login the relying party would not
+// take (see servesLogin) goes to the login page, which asks for the
+// password, or, with prompt=none, answers login_required.
 func (h *Handler) continueFlow(w http.ResponseWriter, r *http.Request) error {
 	id := r.URL.Query().Get("id")
 	if id == "" {
@@ -76,8 +79,8 @@ func (h *Handler) continueFlow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	login := session.FromContext(r.Context())
-	if login.Person == nil {
-		return page.Redirect(w, r, "/login?id="+id)
+	if login.Person == nil || !h.servesLogin(ar, login) {
+		return page.Redirect(w, r, "/login?id="+url.QueryEscape(id))
 	}
 	return h.finish(w, r, login.Person, ar, login.AuthTime)
 }

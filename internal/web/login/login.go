@@ -49,7 +49,7 @@ func (h *Handler) clientName(ar *oidc.AuthRequest) string {
 
 // showLogin is where /authorize sends the browser. Someone already logged in
 // goes straight on (single sign-on) unless the relying party asked for a
-// fresh login.
+// fresh login or for someone else (see servesLogin).
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 	id := r.URL.Query().Get("id")
 	ar, err := h.authRequest(r.Context(), id)
@@ -57,7 +57,7 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	login := session.FromContext(r.Context())
-	if login.Person != nil && (ar == nil || !ar.WantsFreshLogin(login.AuthTime, h.Now())) {
+	if login.Person != nil && h.servesLogin(ar, login) {
 		return h.finish(w, r, login.Person, ar, login.AuthTime)
 	}
 	if ar != nil && ar.PromptNone() {
@@ -69,6 +69,15 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 		data.Email = ar.LoginHint
 	}
 	return h.Render.Render(w, r, http.StatusOK, "login/login", "Log in", data)
+}
+
+// servesLogin reports whether the browser's login may answer ar (nil: no
+// relying party waits) without the password being asked for: not when the
+// relying party asked for a fresh login (prompt=login, max_age) or named
+// someone else in its id_token_hint. The login page and /continue both ask
+// it, so no path hands out a code the relying party did not agree to.
+func (h *Handler) servesLogin(ar *oidc.AuthRequest, login session.Login) bool {
+	return ar == nil || ar.AcceptsLogin(login.PersonID(), login.AuthTime, h.Now())
 }
 
 const (
