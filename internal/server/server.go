@@ -72,7 +72,7 @@ func New(d Deps) (http.Handler, error) {
 	root.Handle("/authorize/callback", callbackGuard(d, d.Provider.Handler()))
 	root.Handle("/end_session", endSession(d))
 	root.Handle("GET /healthz", healthz())
-	watch := newProxyWatch(d.Log)
+	watch := newProxyWatch(d.Log, time.Now)
 	root.Handle("GET /readyz", readyz(d.Pool, watch))
 	for pattern, h := range d.Extra {
 		root.Handle(pattern, h)
