@@ -36,11 +36,12 @@ func commands() map[string]command {
 		"migrate":      {"apply the database migrations and exit", runMigrate},
 		"dev":          {"run a demo gateway with its own PostgreSQL, mail to the console", runDev},
 		"check-config": {"validate a configuration file and report every problem", runCheckConfig},
-		"users":        {"users create --email E --name N --username U --role member|secretary [--password-stdin]", runUsers},
+		"users":        {"users create --email E --name N --username U --role member|secretary|moderator [--password-stdin]", runUsers},
 		"keys":         {"keys rotate: add a signing key (published now, signing after keys.publish_lead)", runKeys},
 		"members":      {"members import FILE [--dry-run]: import the member register from CSV", runMembers},
 		"healthcheck":  {"exit 0 if the gateway at --url is ready (for container health checks)", runHealthcheck},
 		"downstream":   {"downstream sync [--dry-run] [--service NAME]: bring every account on Mastodon, Discourse, GitLab in step; downstream check: what to change in their settings", runDownstream},
+		"federation":   {"federation sync [--dry-run]: bring Mastodon's domain blocks in step with the co-op's federation decisions", runFederation},
 	}
 }
 
