@@ -57,8 +57,23 @@ func (s *Service) enqueueApply(ctx context.Context, tx pgx.Tx, d Decision) error
 	if err := markApplied(ctx, tx, d.Domain, d.ID, statePending, ""); err != nil {
 		return err
 	}
-	if _, err := s.jobs.InsertTx(ctx, tx, ApplyArgs{Domain: d.Domain, DecisionID: d.ID}, nil); err != nil {
-		return fmt.Errorf("federation: enqueueing %s: %w", d.Domain, err)
+	return s.insertApply(ctx, tx, d.Domain, d.ID)
+}
+
+// insertApply enqueues the job for decision id of domain in tx, unless one
+// is waiting already. One that is running may have read Mastodon before
+// the change this job is for (or be done, with River yet to mark it so):
+// one more goes in behind it, at most one a minute.
+func (s *Service) insertApply(ctx context.Context, tx pgx.Tx, domain string, id int64) error {
+	args := ApplyArgs{Domain: domain, DecisionID: id}
+	res, err := s.jobs.InsertTx(ctx, tx, args, nil)
+	if err == nil && res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning {
+		opts := args.InsertOpts()
+		opts.UniqueOpts.ByPeriod = time.Minute
+		_, err = s.jobs.InsertTx(ctx, tx, args, &opts)
+	}
+	if err != nil {
+		return fmt.Errorf("federation: enqueueing %s: %w", domain, err)
 	}
 	return nil
 }

@@ -16,8 +16,9 @@ import (
 // Mastodon's domain-block CSV, as Admin::ExportDomainBlocksController
 // writes it and Admin::Import reads it: a header row naming the columns
 // (in any order; #domain is the one that must be there), booleans written
-// true and false. A file whose first cell is not "#domain" is read, as
-// Mastodon reads it, as a list of domains, one a line, to be suspended.
+// true and false. A file whose first row names no "#domain" column is
+// read, as Mastodon reads one whose first header is not "#domain", as a
+// list of domains, one a line, to be suspended.
 var csvHeader = []string{"#domain", "#severity", "#reject_media", "#reject_reports", "#public_comment", "#obfuscate"}
 
 // Limits on one import. Mastodon takes up to 20,000 rows; a preview a
@@ -154,7 +155,7 @@ func (p *csvParser) header(line int, rec []string) error {
 	if blank(rec) {
 		return nil
 	}
-	if strings.ToLower(strings.TrimSpace(rec[0])) != "#domain" {
+	if !slices.ContainsFunc(rec, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), "#domain") }) {
 		p.columns, p.out.Headerless = map[string]int{"#domain": 0}, true
 		return p.record(line, rec)
 	}

@@ -44,6 +44,11 @@ func NormalizeDomain(raw string) (string, error) {
 
 func checkLabels(domain string) error {
 	labels := strings.Split(domain, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > maxLabel {
+			return &DomainError{"This is not a valid domain: each part between dots must have 1 to 63 characters."}
+		}
+	}
 	switch {
 	case len(domain) > maxDomain:
 		return &DomainError{"This domain is too long to be real (at most 253 characters)."}
@@ -51,11 +56,6 @@ func checkLabels(domain string) error {
 		return &DomainError{"A server's domain has at least two parts, like example.social."}
 	case strings.Trim(labels[len(labels)-1], "0123456789") == "":
 		return &DomainError{"This is an IP address, not a domain: Mastodon's domain blocks take names."}
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > maxLabel {
-			return &DomainError{"This is not a valid domain: each part between dots must have 1 to 63 characters."}
-		}
 	}
 	return nil
 }

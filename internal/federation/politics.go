@@ -35,7 +35,7 @@ func WhyNoPolitics(ctx context.Context, q database.Querier) (Quote, error) {
 }
 
 var (
-	blockStart = regexp.MustCompile(`(?m)^\s*$|^\s*(?:[-*+]|\d+\.)\s+`)
+	blockStart = regexp.MustCompile(`^\s*$|^\s*(?:[-*+]|\d+\.)\s+`)
 	emphasis   = regexp.MustCompile(`\*\*|__|\*|_`)
 )
 
@@ -51,6 +51,7 @@ func politicsPassage(body string) string {
 		}
 	}
 	for line := range strings.Lines(body) {
+		line = strings.TrimRight(line, "\r\n")
 		if blockStart.MatchString(line) {
 			flush()
 		}

@@ -58,8 +58,8 @@ func (w *compareWorker) Work(ctx context.Context, _ *river.Job[CompareArgs]) err
 			if !d.Fixable() {
 				continue
 			}
-			if _, err := w.s.jobs.InsertTx(ctx, tx, ApplyArgs{Domain: d.Domain, DecisionID: d.Decision.ID}, nil); err != nil {
-				return fmt.Errorf("federation: enqueueing %s: %w", d.Domain, err)
+			if err := w.s.insertApply(ctx, tx, d.Domain, d.Decision.ID); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -165,10 +165,7 @@ func (s *Service) syncOne(ctx context.Context, line *SyncLine) error {
 	if rerr != nil || (!then.retry && then.wait == 0) {
 		return rerr
 	}
-	return database.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := s.jobs.InsertTx(ctx, tx, ApplyArgs{Domain: line.Domain, DecisionID: line.Decision.ID}, nil)
-		return err
-	})
+	return database.InTx(ctx, s.pool, func(tx pgx.Tx) error { return s.insertApply(ctx, tx, line.Domain, line.Decision.ID) })
 }
 
 // AddWorkers registers the federation workers. They are registered even

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"regexp"
@@ -368,4 +369,26 @@ func (s *Server) SetManageFederation(ok bool) {
 func digest(domain string) string {
 	sum := sha256.Sum256([]byte(domain))
 	return hex.EncodeToString(sum[:])
+}
+
+// Do calls the fake's API with its token, as Mastodon's own admin pages
+// change blocks behind coopgate's back; an answer other than 2xx is an error.
+func (s *Server) Do(method, path, jsonBody string) error {
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(jsonBody))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	if jsonBody != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: HTTP %d", method, path, resp.StatusCode)
+	}
+	return nil
 }
