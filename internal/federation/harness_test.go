@@ -40,7 +40,9 @@ var today = time.Date(2027, time.March, 10, 0, 0, 0, 0, time.UTC)
 // seconds, so fault tests converge in seconds.
 type fastRetry struct{}
 
-func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(100 * time.Millisecond) }
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(100 * time.Millisecond)
+}
 
 // harness is the federation decisions on a real PostgreSQL, with River
 // working the jobs (unless noWorkers) and the fake Mastodon (unless
