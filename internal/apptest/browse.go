@@ -1,8 +1,10 @@
 package apptest
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -135,4 +137,29 @@ func LogIn(t testing.TB, c *http.Client, base, authorizeURL, email, password str
 	resp, body = Submit(t, c, loc, body, "/login", url.Values{"email": {email}, "password": {password}})
 	resp, _ = Follow(t, c, base, resp, body)
 	return resp
+}
+
+// Upload posts a file as field "file" with the form whose action is action
+// in page (its CSRF token included), as a browser does, and returns the
+// response with its body read.
+func Upload(t testing.TB, c *http.Client, g *Gateway, page, action, name, content string) (*http.Response, string) {
+	t.Helper()
+	form, err := FindForm(page, action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf_token", form.Values.Get("csrf_token"))
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = fw.Write([]byte(content))
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, g.URL+action, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", g.URL)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, readBody(t, resp)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/coopgate/coopgate/internal/apptest"
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon"
 	"github.com/coopgate/coopgate/internal/downstream/mastodon/mastodontest"
@@ -208,21 +209,6 @@ func (h *harness) fakeBlock(domain string) string {
 	return fmt.Sprintf("%s media=%v reports=%v obfuscate=%v %q", b.Severity, b.RejectMedia, b.RejectReports, b.Obfuscate, comment)
 }
 
-// eventually waits up to 30s for check to pass; check says what it saw.
-func eventually(t *testing.T, what string, check func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var saw string
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, saw = check(); ok {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s: gave up waiting; last saw %s", what, saw)
-}
-
 // jobStates lists the states of the jobs of kind, oldest first.
 func (h *harness) jobStates(t *testing.T, kind string) string {
 	t.Helper()
@@ -236,3 +222,5 @@ func (h *harness) jobStates(t *testing.T, kind string) string {
 	}
 	return strings.Join(states, " ")
 }
+
+var eventually = apptest.Eventually

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/apptest"
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream"
@@ -266,19 +267,6 @@ func (h *harness) jobsOf(t *testing.T, kind string) []jobRow {
 	return out
 }
 
-// eventually waits up to 30s for check to pass; check says what it saw.
-func eventually(t *testing.T, what string, check func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var saw string
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, saw = check(); ok {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s: gave up waiting; last saw %s", what, saw)
-}
-
 func describe(v any) string { return fmt.Sprintf("%+v", v) }
+
+var eventually = apptest.Eventually
