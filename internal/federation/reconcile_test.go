@@ -120,6 +120,29 @@ func TestAdopt(t *testing.T) {
 	}
 }
 
+// TestLiftWhatMastodonBlocked: a block made in Mastodon that the co-op
+// will not adopt is lifted with a decision of its own, and gone from
+// Mastodon; the ledger shows the lift.
+func TestLiftWhatMastodonBlocked(t *testing.T) {
+	h := newHarness(t)
+	_, mod := h.moderator(t, "mo@example.coop")
+	ctx := context.Background()
+	h.fake.AddDomainBlock(mastodontest.DomainBlock{Domain: "drift.example", Severity: "suspend", PublicComment: ptr("made by hand")})
+	if err := h.svc.CompareNow(ctx, mod); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "drift seen", func() (bool, string) { got := h.differences(t); return got == "drift.example not_decided", got })
+	d := h.record(t, federation.NewDecision{Domain: "drift.example", Action: federation.Lift, PublicReason: "Blocked by mistake",
+		Reference: "https://forum.example.coop/t/10", Source: federation.FromForm}, mod)
+	eventually(t, "lifted on Mastodon", func() (bool, string) {
+		got := h.fakeBlock("drift.example")
+		return got == "" && h.applied(t, "drift.example").State == "applied", got
+	})
+	if got := h.differences(t); got != "" || d.Action != federation.Lift {
+		t.Errorf("after the lift: differences %q, decision %+v", got, d)
+	}
+}
+
 // TestSync: the dry run says what it would do and changes nothing; the real
 // run puts right what differs and leaves blocks not decided here alone.
 func TestSync(t *testing.T) {
