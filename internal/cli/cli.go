@@ -9,11 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 
+	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -139,4 +142,28 @@ func openDatabase(e env, path string) (*config.Config, *pgxpool.Pool, error) {
 		return nil, nil, err
 	}
 	return cfg, pool, nil
+}
+
+// opened is what a command that enqueues jobs works with: the configuration,
+// the pool, the configured logger and a job inserter on the pool (what fails
+// for now gets a job, which the server works with its usual retries).
+type opened struct {
+	cfg      *config.Config
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	inserter *jobs.Client
+}
+
+// openForJobs is openDatabase for such a command; the caller closes pool.
+func openForJobs(e env, path string) (*opened, error) {
+	cfg, pool, err := openDatabase(e, path)
+	if err != nil {
+		return nil, err
+	}
+	o := &opened{cfg: cfg, pool: pool, log: app.NewLogger(cfg.Log)}
+	if o.inserter, err = jobs.NewInserter(pool, o.log); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return o, nil
 }

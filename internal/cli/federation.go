@@ -6,7 +6,6 @@ import (
 
 	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/federation"
-	"github.com/coopgate/coopgate/internal/jobs"
 )
 
 const federationUsage = "coopgate federation sync [--dry-run] [--config FILE]"
@@ -28,19 +27,12 @@ func runFederationSync(e env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, pool, err := openDatabase(e, *path)
+	o, err := openForJobs(e, *path)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	log := app.NewLogger(cfg.Log)
-	// A domain that fails for now gets a job, which the server works with
-	// its usual retries.
-	inserter, err := jobs.NewInserter(pool, log)
-	if err != nil {
-		return err
-	}
-	s, err := app.NewFederation(pool, cfg, inserter, nil, log)
+	defer o.pool.Close()
+	s, err := app.NewFederation(o.pool, o.cfg, o.inserter, nil, o.log)
 	if err != nil {
 		return err
 	}

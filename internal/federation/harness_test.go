@@ -3,9 +3,7 @@ package federation_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,7 +27,6 @@ import (
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/seal"
 	"github.com/coopgate/coopgate/policies"
-	"github.com/coopgate/coopgate/web"
 )
 
 const token = "mastodon-admin-token"
@@ -130,31 +127,6 @@ func (h *harness) startJobs(t *testing.T, box *seal.Box, log *slog.Logger) {
 	})
 }
 
-func testBox(t *testing.T) *seal.Box {
-	b, err := seal.New([]byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func testMail(t *testing.T) *mail.Renderer {
-	r, err := mail.NewRenderer(web.Mail, mail.CoopInfo{Name: "Test Co-op", URL: "http://id.example.coop"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// testLogger shows logs with -v only when COOPGATE_TEST_LOGS is set.
-func testLogger() *slog.Logger {
-	var w io.Writer = io.Discard
-	if os.Getenv("COOPGATE_TEST_LOGS") != "" {
-		w = os.Stderr
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // moderator makes an admitted moderator and the audit actor for them.
 func (h *harness) moderator(t *testing.T, email string) (*people.Person, audit.Actor) {
 	t.Helper()
@@ -223,4 +195,10 @@ func (h *harness) jobStates(t *testing.T, kind string) string {
 	return strings.Join(states, " ")
 }
 
-var eventually = apptest.Eventually
+// Helpers shared with the other harnesses.
+var (
+	eventually = apptest.Eventually
+	testBox    = apptest.Box
+	testMail   = apptest.MailRenderer
+	testLogger = apptest.Logger
+)
