@@ -33,9 +33,12 @@ export class Stack {
   // Each test file's stack keeps its configuration and log in a folder of
   // its own (artifacts/<file>/), so files run side by side (node --test runs
   // several at once on a larger machine) never write over each other's.
-  constructor({ trustedProxies = [], name = stackName() } = {}) {
+  //
+  // mastodon, a started FakeMastodon, is configured as the co-op's Mastodon.
+  constructor({ trustedProxies = [], name = stackName(), mastodon = null } = {}) {
     this.trustedProxies = trustedProxies;
     this.name = name;
+    this.mastodon = mastodon;
   }
 
   async start() {
@@ -54,6 +57,7 @@ export class Stack {
     this.secrets.add('client secret', this.clientSecret);
     this.secrets.add('crypto key', this.cryptoKey);
     this.secrets.add('cookie secret', this.cookieSecret);
+    if (this.mastodon) this.secrets.add('Mastodon admin token', this.mastodon.token);
     this.configPath = join(this.dir, 'coopgate.yaml');
     this.writeConfig({});
     this.#logFile = createWriteStream(join(this.dir, 'gateway.log'));
@@ -190,6 +194,15 @@ policies:
 log:
   format: json
   level: debug
+${s.mastodon ? mastodonYAML(s.mastodon) : ''}`;
+}
+
+function mastodonYAML(m) {
+  return `downstream:
+  mastodon:
+    enabled: true
+    base_url: ${m.url}
+    token: ${m.token}
 `;
 }
 
@@ -211,7 +224,7 @@ export function token(n) {
   return randomBytes(n).toString('base64url');
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -229,7 +242,7 @@ export function sleep(ms) {
 
 // waitUntil polls ready() for up to 30 s; it fails at once, with the
 // process's output, if the process exits first.
-async function waitUntil(what, exited, output, ready) {
+export async function waitUntil(what, exited, output, ready) {
   let gone = false;
   exited.then(() => (gone = true));
   const deadline = Date.now() + 30000;

@@ -22,6 +22,7 @@ import (
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/federation"
 	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/mail"
@@ -65,6 +66,9 @@ type App struct {
 	// Downstream keeps members' accounts on Mastodon, Discourse and GitLab
 	// in line with their standing.
 	Downstream *provisioning.Provisioner
+	// Federation records the co-op's federation decisions and carries them
+	// out on its Mastodon.
+	Federation *federation.Service
 
 	// MailSender replaces the configured sender (tests, the dev console).
 	MailSender mail.Sender
@@ -198,7 +202,7 @@ func (a *App) prepareServices(context.Context) error {
 	}
 	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: mail.NewOutbox(a.Mail, a.Box, inserter),
 		BaseURL: a.Config.Issuer, Secretary: a.Config.Coop.SecretaryEmail, Downstream: a.Downstream, Metrics: a.Metrics}
-	return nil
+	return a.prepareFederation(inserter)
 }
 
 // prepareJobs makes the runner: every worker, the periodic jobs, and the
@@ -209,16 +213,18 @@ func (a *App) prepareJobs(context.Context) error {
 		func() error { return mail.AddWorkers(workers, a.MailSender, a.Box, a.Log, nil) },
 		func() error { return admission.AddWorkers(workers, a.Admission) },
 		func() error { return a.Downstream.AddWorkers(workers) },
+		func() error { return a.Federation.AddWorkers(workers) },
 	} {
 		if err := add(); err != nil {
 			return err
 		}
 	}
+	every := a.Config.Downstream.PollInterval
 	var err error
 	a.Jobs, err = jobs.NewRunner(a.Pool, a.Log, jobs.Work{
 		Workers:  workers,
-		Periodic: a.Downstream.PeriodicJobs(a.Config.Downstream.PollInterval),
-		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune},
+		Periodic: append(a.Downstream.PeriodicJobs(every), a.Federation.PeriodicJobs(every)...),
+		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune, federation.Prune},
 	})
 	return err
 }

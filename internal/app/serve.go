@@ -13,6 +13,7 @@ import (
 	"github.com/coopgate/coopgate/internal/server"
 	"github.com/coopgate/coopgate/internal/web/account"
 	"github.com/coopgate/coopgate/internal/web/admin"
+	"github.com/coopgate/coopgate/internal/web/federation"
 	"github.com/coopgate/coopgate/internal/web/login"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/internal/web/public"
@@ -34,6 +35,7 @@ func (a *App) Handler() (http.Handler, error) {
 			Guard: lockout.New(a.Pool, time.Now), Devices: a.Devices, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
 		&account.Handler{Pool: a.Pool, Render: render},
 		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Downstream: a.Downstream, Log: a.Log},
+		&federation.Handler{Pool: a.Pool, Render: render, Federation: a.Federation, Log: a.Log},
 		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider,
 			Limiter: limiter, Devices: a.Devices, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
 	}

@@ -35,6 +35,12 @@ func sampleData() map[string]coopmail.Data {
 		"application_rejected":  coopmail.ApplicationRejected{Name: hostile, Reason: hostile},
 		"membership_ended":      coopmail.MembershipEnded{Name: hostile, Reason: hostile},
 		"membership_reinstated": coopmail.MembershipReinstated{Name: hostile, Link: "https://id.coop.example/login"},
+		"federation_proposal_accepted": coopmail.ProposalAccepted{Name: hostile, Domain: "spam.example", Severity: "suspend",
+			Reason: hostile, Reference: hostile, Link: "https://id.coop.example/federation/spam.example"},
+		"federation_proposal_declined": coopmail.ProposalDeclined{Name: hostile, Domain: "spam.example", Reason: hostile,
+			Link: "https://id.coop.example/federation"},
+		"federation_review_digest": coopmail.ReviewDigest{Name: hostile, Link: "https://id.coop.example/moderation/federation",
+			Items: []coopmail.ReviewItem{{Domain: "spam.example", Severity: "suspend", Ground: hostile, ReviewOn: "2 Jan 2027"}}},
 	}
 }
 

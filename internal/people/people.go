@@ -39,8 +39,14 @@ const (
 	Ceased           Status = "ceased"
 )
 
-// RoleSecretary may use the admin pages.
-const RoleSecretary = "secretary"
+// The roles a person can hold beside being a member.
+const (
+	// RoleSecretary may use the admin pages.
+	RoleSecretary = "secretary"
+	// RoleModerator records the co-op's federation decisions and decides
+	// members' proposals; a secretary grants it.
+	RoleModerator = "moderator"
+)
 
 // Person is one login.
 type Person struct {
@@ -66,8 +72,18 @@ var ErrNotFound = errors.New("person not found")
 // IsSecretary reports whether p may use the admin pages.
 func (p *Person) IsSecretary() bool { return slices.Contains(p.Roles, RoleSecretary) }
 
+// IsModerator reports whether p holds the moderator role.
+func (p *Person) IsModerator() bool { return slices.Contains(p.Roles, RoleModerator) }
+
+// CanModerate reports whether p may record federation decisions: an
+// admitted moderator or secretary. Like a secretary's pages, the role does
+// not outlive the membership.
+func (p *Person) CanModerate() bool {
+	return p.Status == Admitted && (p.IsModerator() || p.IsSecretary())
+}
+
 // Groups are the `groups` claim: "member" for admitted people, their
-// membership class, and "secretary".
+// membership class, "secretary" and "moderator".
 func (p *Person) Groups() []string {
 	var g []string
 	if p.Status == Admitted {
@@ -78,6 +94,9 @@ func (p *Person) Groups() []string {
 	}
 	if p.IsSecretary() {
 		g = append(g, RoleSecretary)
+	}
+	if p.IsModerator() {
+		g = append(g, RoleModerator)
 	}
 	return g
 }
@@ -142,7 +161,12 @@ func ByIDs(ctx context.Context, q database.Querier, ids []string) (map[string]*P
 
 // Secretaries are the admitted people with the secretary role.
 func Secretaries(ctx context.Context, q database.Querier) ([]*Person, error) {
-	return collect(q.Query(ctx, selectPerson+"WHERE $1 = ANY(p.roles) AND p.status = 'admitted' ORDER BY p.email", RoleSecretary))
+	return WithRole(ctx, q, RoleSecretary)
+}
+
+// WithRole lists the admitted people with role, by email.
+func WithRole(ctx context.Context, q database.Querier, role string) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE $1 = ANY(p.roles) AND p.status = 'admitted' ORDER BY p.email", role))
 }
 
 // WithStatus lists everyone in one of statuses, by username.

@@ -129,3 +129,14 @@ func LinkRegisterEntry(ctx context.Context, tx pgx.Tx, id string, entryID int64)
 	}
 	return nil
 }
+
+// SetRoles replaces the person's roles.
+func SetRoles(ctx context.Context, tx pgx.Tx, id string, roles []string) error {
+	if roles == nil {
+		roles = []string{}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE people SET roles = $2, updated_at = now() WHERE id = $1`, id, roles); err != nil {
+		return fmt.Errorf("people: set roles: %w", err)
+	}
+	return nil
+}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coopgate/coopgate/internal/csvfile"
 )
 
 // csvExporter writes entries in our CSV format: UTF-8 with a byte-order mark
@@ -78,7 +80,7 @@ func exportRecord(e Entry) []string {
 		e.Source,
 	}
 	for i, cell := range rec {
-		rec[i] = guardCell(cell)
+		rec[i] = csvfile.Guard(cell)
 	}
 	return rec
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coopgate/coopgate/internal/csvfile"
 )
 
 func date(s string) *time.Time {
@@ -301,7 +303,7 @@ func TestNormaliseIsIdempotent(t *testing.T) {
 
 func TestFormulaGuard(t *testing.T) {
 	for _, s := range []string{"", "'", "''", "=", "'=", "''=x", "a=b", "'t Hart", "@x", "-", "\t"} {
-		if got := unguardCell(guardCell(s)); got != s {
+		if got := csvfile.Unguard(csvfile.Guard(s)); got != s {
 			t.Errorf("unguard(guard(%q)) = %q", s, got)
 		}
 	}

@@ -3,6 +3,8 @@ package register
 import (
 	"fmt"
 	"strings"
+
+	"github.com/coopgate/coopgate/internal/csvfile"
 )
 
 // record turns one CSV record into a Row, or into the reasons it is not one.
@@ -82,7 +84,7 @@ func (l *layout) entry(rec []string) (Entry, map[string]string) {
 	for _, c := range l.columns {
 		cell := strings.TrimSpace(rec[c.index])
 		if l.format == FormatCSV {
-			cell = unguardCell(cell)
+			cell = csvfile.Unguard(cell)
 		}
 		if msg := c.set(&e, cell); msg != "" {
 			bad[c.field] = msg

@@ -126,11 +126,11 @@ func checkURLEncoded(r *http.Request) error {
 	return checkValues(r.PostForm, limit, r.URL.Path != authorizePath)
 }
 
-// uploadPath is the one form that takes a file (the member register's CSV),
-// and so the one place a multipart body is read. Anywhere else it is
-// refused: nothing else needs it, and reading it would hand handlers text
-// no one has checked.
-const uploadPath = "/admin/register/import"
+// uploadPaths are the forms that take a file (the member register's CSV and
+// the federation decisions' import), and so the only places a multipart
+// body is read. Anywhere else it is refused: nothing else needs it, and
+// reading it would hand handlers text no one has checked.
+var uploadPaths = map[string]bool{"/admin/register/import": true, "/moderation/federation/import": true}
 
 // uploadMemory keeps a whole upload in memory: bodyLimit bounds it to 11 MiB.
 const uploadMemory = 16 << 20
@@ -139,7 +139,7 @@ const uploadMemory = 16 << 20
 // every field and every file's name like urlencoded text; the file's bytes
 // are the handler's to judge (register.Parse).
 func checkMultipart(r *http.Request) error {
-	if r.URL.Path != uploadPath || r.Method != http.MethodPost {
+	if !uploadPaths[r.URL.Path] || r.Method != http.MethodPost {
 		return &badText{http.StatusUnsupportedMediaType, "this address takes forms sent as " + urlEncoded + " only"}
 	}
 	if err := r.ParseMultipartForm(uploadMemory); err != nil {

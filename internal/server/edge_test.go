@@ -136,24 +136,28 @@ func multipartBody(field, value, fileName string) (string, string) {
 
 // TestValidTextReadsMultipartOnlyForTheUpload: Go and gorilla/csrf read a
 // multipart body as a form; the edge refuses one everywhere but the
-// register upload, and checks that one's fields and file name.
+// two uploads (the register's and the federation decisions'), and checks
+// their fields and file names.
 func TestValidTextReadsMultipartOnlyForTheUpload(t *testing.T) {
 	h := validText(testRenderer(t), textSink(t))
 	tests := []struct {
 		name, method, path, field, value, file string
 		want                                   int
 	}{
-		{"a clean upload", "POST", uploadPath, "csrf_token", "t", "register.csv", 200},
-		{"NUL in a field of the upload", "POST", uploadPath, "csrf_token", "a\x00", "register.csv", 400},
-		{"invalid UTF-8 in the file's name", "POST", uploadPath, "csrf_token", "t", "\xff.csv", 400},
-		{"an overlong UTF-8 slash in the file's name", "POST", uploadPath, "csrf_token", "t", "\xc0\xaf.csv", 400},
-		{"a surrogate in the file's name", "POST", uploadPath, "csrf_token", "t", "\xed\xa0\x80.csv", 400},
-		{"an over-long file name", "POST", uploadPath, "csrf_token", "t", strings.Repeat("n", maxParam+1), 400},
+		{"a clean upload", "POST", "/admin/register/import", "csrf_token", "t", "register.csv", 200},
+		{"NUL in a field of the upload", "POST", "/admin/register/import", "csrf_token", "a\x00", "register.csv", 400},
+		{"invalid UTF-8 in the file's name", "POST", "/admin/register/import", "csrf_token", "t", "\xff.csv", 400},
+		{"an overlong UTF-8 slash in the file's name", "POST", "/admin/register/import", "csrf_token", "t", "\xc0\xaf.csv", 400},
+		{"a surrogate in the file's name", "POST", "/admin/register/import", "csrf_token", "t", "\xed\xa0\x80.csv", 400},
+		{"an over-long file name", "POST", "/admin/register/import", "csrf_token", "t", strings.Repeat("n", maxParam+1), 400},
 		{"a clean multipart login", "POST", "/login", "email", "ann@example.coop", "", 415},
 		{"NUL in a multipart sign-up", "POST", "/signup", "note", "a\x00", "", 415},
 		{"a multipart body on a GET", "GET", "/admin/people", "q", "\x00", "", 415},
-		{"a multipart body on the upload's GET", "GET", uploadPath, "q", "\x00", "", 415},
+		{"a multipart body on the upload's GET", "GET", "/admin/register/import", "q", "\x00", "", 415},
 		{"multipart at the token endpoint", "POST", "/oauth/token", "code", "a", "", 415},
+		{"a clean federation import", "POST", "/moderation/federation/import", "csrf_token", "t", "blocks.csv", 200},
+		{"invalid UTF-8 in a federation import's file name", "POST", "/moderation/federation/import", "csrf_token", "t", "\xff.csv", 400},
+		{"multipart at the federation import's confirmation", "POST", "/moderation/federation/import/confirm", "upload", "1", "", 415},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +194,7 @@ func FuzzValidText(f *testing.F) {
 		method, path, query, body string
 		multipart                 bool
 	}{
-		{"POST", uploadPath, "", upload, true},
+		{"POST", "/admin/register/import", "", upload, true},
 		{"POST", "/signup", "", upload, true},
 		{"POST", "/login", "", "email=a%00b&password=x", false},
 		{"POST", "/signup", "", "name=%c3%28&email=a%40example.coop", false},

@@ -124,11 +124,12 @@ func securityHeaders(formTargets []string, hsts bool, next http.Handler) http.Ha
 	})
 }
 
-// bodyLimit bounds request bodies; the register import takes files.
+// bodyLimit bounds request bodies; the register's and the federation
+// decisions' imports take files.
 func bodyLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(1 << 20)
-		if strings.HasPrefix(r.URL.Path, "/admin/register/import") {
+		if uploadPaths[r.URL.Path] {
 			limit = 11 << 20
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)

@@ -1,5 +1,6 @@
 // Package admin owns the membership secretary's pages under /admin: the
-// dashboard, the applications queue, people and their standing, the allowed
+// dashboard, the applications queue, people, their standing and the roles
+// a secretary grants (moderator), the allowed
 // email domains, the member register (list, import, export), acceptance of
 // the policies, members' accounts on the co-op's services that need a look
 // (with Retry) and the audit log.
@@ -46,6 +47,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		{"GET /admin/people/{id}", h.showPerson},
 		{"POST /admin/people/{id}/cease", h.cease},
 		{"POST /admin/people/{id}/reinstate", h.reinstate},
+		{"POST /admin/people/{id}/role", h.setRole},
 		{"GET /admin/domains", h.showDomains},
 		{"POST /admin/domains", h.addDomain},
 		{"GET /admin/domains/{domain}/remove", h.confirmRemoveDomain},

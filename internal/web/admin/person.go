@@ -53,6 +53,10 @@ func (h *Handler) showPerson(w http.ResponseWriter, r *http.Request) error {
 		data.Notice = "The membership has ended. Their sessions and tokens ended with it, and they have been told by mail."
 	case "reinstated":
 		data.Notice = "The membership is reinstated, and they have been told by mail."
+	case "role_granted":
+		data.Notice = "They are a moderator now: they record the co-op's federation decisions and decide members' proposals."
+	case "role_revoked":
+		data.Notice = "They are no longer a moderator."
 	}
 	return h.renderPerson(w, r, http.StatusOK, data)
 }

@@ -31,3 +31,17 @@ func SecretaryOnly(fn HandlerFunc) HandlerFunc {
 		return fn(w, r)
 	})
 }
+
+// ModeratorOnly lets through an admitted moderator or secretary (the
+// people who record the co-op's federation decisions); anyone not logged
+// in is sent to log in, everyone else refused.
+func ModeratorOnly(fn HandlerFunc) HandlerFunc {
+	return LoggedIn(func(w http.ResponseWriter, r *http.Request, me *people.Person) error {
+		if !me.CanModerate() {
+			return Forbidden()
+		}
+		// Private notes and who recorded what: no cache may keep them.
+		w.Header().Set("Cache-Control", "no-store")
+		return fn(w, r)
+	})
+}
