@@ -34,7 +34,10 @@ type Entry struct {
 	CeasedOn        *time.Time // a date: midnight UTC; nil while a member
 	CeasedReason    string     // resigned / expelled / unpaid subscription / free text
 	DuesStatus      DuesStatus
-	Source          string // csv / opencollective / admin
+	// PaidUntil is the last day the member's subscription covers (a date:
+	// midnight UTC); nil when the co-op does not track dues for the entry.
+	PaidUntil *time.Time
+	Source    string // csv / opencollective / admin
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

@@ -14,7 +14,7 @@ import (
 
 // selectEntry reads amount_paid as pence so no float ever holds money.
 const selectEntry = `SELECT id, membership_number, name, postal_address, emails, class, shares_held,
-	(amount_paid * 100)::bigint, admitted_on, ceased_on, ceased_reason, dues_status, source,
+	(amount_paid * 100)::bigint, admitted_on, ceased_on, ceased_reason, dues_status, paid_until, source,
 	created_at, updated_at
 FROM register_entries `
 
@@ -30,7 +30,7 @@ func scanEntry(row pgx.Row) (Entry, error) {
 	var dues string
 	err := row.Scan(&e.ID, &e.MembershipNumber, &e.Name, &e.PostalAddress, &e.Emails, &e.Class,
 		&e.SharesHeld, &e.AmountPaidPence, &e.AdmittedOn, &e.CeasedOn, &e.CeasedReason, &dues,
-		&e.Source, &e.CreatedAt, &e.UpdatedAt)
+		&e.PaidUntil, &e.Source, &e.CreatedAt, &e.UpdatedAt)
 	if err != nil {
 		return Entry{}, err
 	}
