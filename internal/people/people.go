@@ -8,8 +8,12 @@
 // statement read the table from outside, both read-only and in one statement
 // on purpose: internal/oidc's token statements, which check the person's
 // standing (and lock the row) with the token, and this package's own person
-// query, which takes the membership class from the linked entry in
-// register_entries.
+// query, which takes the membership class, member-since and paid-until dates
+// from the linked entry in register_entries.
+//
+// It also owns a person's other verified email addresses (person_emails):
+// an address belongs to one person only, as their login email or another
+// (the database's trigger keeps it so, see emails.go).
 package people
 
 import (
@@ -54,7 +58,11 @@ type Person struct {
 	MembershipNumber string
 	RegisterEntryID  *int64
 	MembershipClass  string // from the linked register entry
-	CreatedAt        time.Time
+	// MemberSince and PaidUntil are the linked register entry's admitted_on
+	// and paid_until dates (midnight UTC); nil when not linked or not given.
+	MemberSince *time.Time
+	PaidUntil   *time.Time
+	CreatedAt   time.Time
 	AdmittedAt       *time.Time
 	CeasedAt         *time.Time
 }
@@ -84,14 +92,14 @@ func (p *Person) Groups() []string {
 const selectPerson = `
 SELECT p.id, p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.password_hash,
        p.status, p.roles, coalesce(p.membership_number, ''), p.register_entry_id,
-       coalesce(r.class, ''), p.created_at, p.admitted_at, p.ceased_at
+       coalesce(r.class, ''), r.admitted_on, r.paid_until, p.created_at, p.admitted_at, p.ceased_at
 FROM people p LEFT JOIN register_entries r ON r.id = p.register_entry_id `
 
 func scan(row pgx.Row) (*Person, error) {
 	var p Person
 	err := row.Scan(&p.ID, &p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.PasswordHash,
 		&p.Status, &p.Roles, &p.MembershipNumber, &p.RegisterEntryID,
-		&p.MembershipClass, &p.CreatedAt, &p.AdmittedAt, &p.CeasedAt)
+		&p.MembershipClass, &p.MemberSince, &p.PaidUntil, &p.CreatedAt, &p.AdmittedAt, &p.CeasedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
