@@ -37,7 +37,7 @@ func (s *Service) signUp(ctx context.Context, q queuedSignUp) (*people.Person, e
 	in, actor := q.SignUp, q.Actor
 	err := database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		created = nil // a retried transaction starts again
-		existing, err := people.ByEmail(ctx, tx, in.Email)
+		existing, err := people.ByAnyEmail(ctx, tx, in.Email) // another's other address is taken too
 		if err == nil {
 			if existing.ID == q.PersonID {
 				return nil // done already, by an earlier run of the job
