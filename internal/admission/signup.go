@@ -37,7 +37,8 @@ func (s *Service) signUp(ctx context.Context, q queuedSignUp) (*people.Person, e
 	in, actor := q.SignUp, q.Actor
 	err := database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		created = nil // a retried transaction starts again
-		existing, err := people.ByAnyEmail(ctx, tx, in.Email) // another's other address is taken too
+		// Someone's other address is as taken as a login email.
+		existing, err := people.ByAnyEmail(ctx, tx, in.Email)
 		if err == nil {
 			if existing.ID == q.PersonID {
 				return nil // done already, by an earlier run of the job

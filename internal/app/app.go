@@ -25,8 +25,10 @@ import (
 	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/mail"
+	"github.com/coopgate/coopgate/internal/membership"
 	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/seal"
@@ -65,6 +67,8 @@ type App struct {
 	// Downstream keeps members' accounts on Mastodon, Discourse and GitLab
 	// in line with their standing.
 	Downstream *provisioning.Provisioner
+	// Membership keeps standing true to the register and follows dues.
+	Membership *membership.Service
 
 	// MailSender replaces the configured sender (tests, the dev console).
 	MailSender mail.Sender
@@ -159,6 +163,9 @@ func (a *App) prepareWeb(context.Context) error {
 		Terms: func(ctx context.Context, personID string) (map[string]string, error) {
 			return policy.AcceptedVersions(ctx, a.Pool, personID)
 		},
+		Membership: func(p *people.Person) any {
+			return membership.PolicyFrom(a.Config.Membership).Claim(p, time.Now())
+		},
 	})
 	var err error
 	if a.Provider, err = oidc.NewProvider(a.Config, storage, a.Log); err != nil {
@@ -196,8 +203,11 @@ func (a *App) prepareServices(context.Context) error {
 	if a.Downstream, err = provisioning.FromConfig(a.Pool, a.Config.Downstream, inserter, a.Log); err != nil {
 		return err
 	}
-	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: mail.NewOutbox(a.Mail, a.Box, inserter),
+	outbox := mail.NewOutbox(a.Mail, a.Box, inserter)
+	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: outbox,
 		BaseURL: a.Config.Issuer, Secretary: a.Config.Coop.SecretaryEmail, Downstream: a.Downstream, Metrics: a.Metrics}
+	a.Membership = &membership.Service{Pool: a.Pool, Admission: a.Admission, Jobs: inserter, Mail: outbox,
+		Policy: membership.PolicyFrom(a.Config.Membership), Log: a.Log, Now: time.Now}
 	return nil
 }
 
@@ -209,6 +219,7 @@ func (a *App) prepareJobs(context.Context) error {
 		func() error { return mail.AddWorkers(workers, a.MailSender, a.Box, a.Log, nil) },
 		func() error { return admission.AddWorkers(workers, a.Admission) },
 		func() error { return a.Downstream.AddWorkers(workers) },
+		func() error { return membership.AddWorkers(workers, a.Membership) },
 	} {
 		if err := add(); err != nil {
 			return err
@@ -217,7 +228,7 @@ func (a *App) prepareJobs(context.Context) error {
 	var err error
 	a.Jobs, err = jobs.NewRunner(a.Pool, a.Log, jobs.Work{
 		Workers:  workers,
-		Periodic: a.Downstream.PeriodicJobs(a.Config.Downstream.PollInterval),
+		Periodic: append(a.Downstream.PeriodicJobs(a.Config.Downstream.PollInterval), a.Membership.PeriodicJobs()...),
 		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune},
 	})
 	return err

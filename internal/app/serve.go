@@ -32,8 +32,8 @@ func (a *App) Handler() (http.Handler, error) {
 		&public.Handler{Pool: a.Pool, Render: render},
 		&login.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Provider: a.Provider,
 			Guard: lockout.New(a.Pool, time.Now), Devices: a.Devices, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
-		&account.Handler{Pool: a.Pool, Render: render},
-		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Downstream: a.Downstream, Log: a.Log},
+		&account.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Membership: a.Membership.Policy, Limiter: limiter, Now: time.Now},
+		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Downstream: a.Downstream, Membership: a.Membership, Log: a.Log},
 		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider, Limiter: limiter, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
 	}
 	return server.New(server.Deps{

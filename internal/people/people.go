@@ -57,12 +57,10 @@ type Person struct {
 	Roles            []string
 	MembershipNumber string
 	RegisterEntryID  *int64
-	MembershipClass  string // from the linked register entry
-	// MemberSince and PaidUntil are the linked register entry's admitted_on
-	// and paid_until dates (midnight UTC); nil when not linked or not given.
-	MemberSince *time.Time
-	PaidUntil   *time.Time
-	CreatedAt   time.Time
+	MembershipClass  string     // from the linked register entry
+	MemberSince      *time.Time // the linked entry's admitted_on (midnight UTC), if any
+	PaidUntil        *time.Time // the linked entry's paid_until (midnight UTC), if any
+	CreatedAt        time.Time
 	AdmittedAt       *time.Time
 	CeasedAt         *time.Time
 }
@@ -199,4 +197,16 @@ func EmailDomain(email string) string {
 		return ""
 	}
 	return strings.ToLower(email[i+1:])
+}
+
+// LinkedToRegister lists the people linked to a register entry who are in
+// one of statuses, by username.
+func LinkedToRegister(ctx context.Context, q database.Querier, statuses ...Status) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE p.register_entry_id IS NOT NULL AND p.status = ANY($1) ORDER BY p.username", statuses))
+}
+
+// AdmittedPaidUntilBy lists the admitted people whose linked register
+// entry is paid until day or earlier, soonest first.
+func AdmittedPaidUntilBy(ctx context.Context, q database.Querier, day time.Time) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE p.status = 'admitted' AND r.paid_until <= $1::date ORDER BY r.paid_until, p.username", day))
 }

@@ -34,10 +34,8 @@ type Entry struct {
 	CeasedOn        *time.Time // a date: midnight UTC; nil while a member
 	CeasedReason    string     // resigned / expelled / unpaid subscription / free text
 	DuesStatus      DuesStatus
-	// PaidUntil is the last day the member's subscription covers (a date:
-	// midnight UTC); nil when the co-op does not track dues for the entry.
-	PaidUntil *time.Time
-	Source    string // csv / opencollective / admin
+	PaidUntil       *time.Time // the last day the subscription covers (midnight UTC); nil: dues not tracked
+	Source          string     // csv / opencollective / admin
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

@@ -169,3 +169,6 @@ func ExportCSV(ctx context.Context, db database.Querier, w io.Writer) error {
 	}
 	return x.close()
 }
+
+// NormaliseNumber is a membership number as the register stores it.
+func NormaliseNumber(number string) string { return singleLine(number) }
