@@ -177,7 +177,7 @@ func (a *App) prepareWeb(context.Context) error {
 // prepareMail picks the sender: the console in development, SMTP otherwise.
 func (a *App) prepareMail(context.Context) error {
 	var err error
-	a.Mail, err = mail.NewRenderer(web.Mail, mail.CoopInfo{Name: a.Config.Coop.Name, URL: a.Config.Issuer, Contact: a.Config.Coop.SecretaryEmail})
+	a.Mail, err = NewMailRenderer(a.Config)
 	if err != nil {
 		return err
 	}
@@ -196,19 +196,45 @@ func (a *App) prepareMail(context.Context) error {
 // insert-only job client: the runner that works the jobs needs their
 // workers when it is made, so it comes after them (prepareJobs).
 func (a *App) prepareServices(context.Context) error {
-	inserter, err := jobs.NewInserter(a.Pool, a.Log)
+	s, err := NewServices(a.Config, a.Pool, a.Box, a.Mail, a.Log, a.Metrics)
 	if err != nil {
 		return err
 	}
-	if a.Downstream, err = provisioning.FromConfig(a.Pool, a.Config.Downstream, inserter, a.Log); err != nil {
-		return err
-	}
-	outbox := mail.NewOutbox(a.Mail, a.Box, inserter)
-	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: outbox,
-		BaseURL: a.Config.Issuer, Secretary: a.Config.Coop.SecretaryEmail, Downstream: a.Downstream, Metrics: a.Metrics}
-	a.Membership = &membership.Service{Pool: a.Pool, Admission: a.Admission, Jobs: inserter, Mail: outbox,
-		Policy: membership.PolicyFrom(a.Config.Membership), Log: a.Log, Now: time.Now}
+	a.Downstream, a.Admission, a.Membership = s.Downstream, s.Admission, s.Membership
 	return nil
+}
+
+// Services are the parts that change people's standing and enqueue what
+// follows from it.
+type Services struct {
+	Downstream *provisioning.Provisioner
+	Admission  *admission.Service
+	Membership *membership.Service
+}
+
+// NewServices builds Services on one insert-only job client and one mail
+// outbox: the server does, and so do the commands that change standing
+// (`coopgate members import`). metrics may be nil.
+func NewServices(cfg *config.Config, pool *pgxpool.Pool, box *seal.Box, render *mail.Renderer, log *slog.Logger, metrics admission.Metrics) (Services, error) {
+	inserter, err := jobs.NewInserter(pool, log)
+	if err != nil {
+		return Services{}, err
+	}
+	var s Services
+	if s.Downstream, err = provisioning.FromConfig(pool, cfg.Downstream, inserter, log); err != nil {
+		return Services{}, err
+	}
+	outbox := mail.NewOutbox(render, box, inserter)
+	s.Admission = &admission.Service{Pool: pool, Jobs: inserter, Box: box, Mail: outbox,
+		BaseURL: cfg.Issuer, Secretary: cfg.Coop.SecretaryEmail, Downstream: s.Downstream, Metrics: metrics}
+	s.Membership = &membership.Service{Pool: pool, Admission: s.Admission, Jobs: inserter, Mail: outbox,
+		Policy: membership.PolicyFrom(cfg.Membership), Log: log, Now: time.Now}
+	return s, nil
+}
+
+// NewMailRenderer is the mail renderer for cfg's co-op.
+func NewMailRenderer(cfg *config.Config) (*mail.Renderer, error) {
+	return mail.NewRenderer(web.Mail, mail.CoopInfo{Name: cfg.Coop.Name, URL: cfg.Issuer, Contact: cfg.Coop.SecretaryEmail})
 }
 
 // prepareJobs makes the runner: every worker, the periodic jobs, and the
