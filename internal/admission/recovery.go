@@ -68,7 +68,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, personID, newEmail str
 			return err
 		}
 		newEmail = people.NormalizeEmail(newEmail)
-		if _, err := people.ByEmail(ctx, tx, newEmail); err == nil {
+		// An address of anyone's is taken, but one of their own other
+		// addresses may become their login email.
+		if owner, err := people.ByAnyEmail(ctx, tx, newEmail); err == nil && owner.ID != p.ID {
 			return people.ErrEmailTaken
 		}
 		token, err := issueToken(ctx, tx, p.ID, purposeEmailChange, newEmail, EmailChangeTTL)

@@ -41,7 +41,8 @@ func (s *Service) signUp(ctx context.Context, q queuedSignUp) (*people.Person, e
 	var created *people.Person
 	err := database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		created = nil // a retried transaction starts again
-		existing, err := people.ByEmail(ctx, tx, q.Email)
+		// Someone's other address is as taken as a login email.
+		existing, err := people.ByAnyEmail(ctx, tx, q.Email)
 		switch {
 		case errors.Is(err, people.ErrNotFound):
 			created, err = s.createSignUp(ctx, tx, q)

@@ -20,6 +20,7 @@ const (
 	purposeVerify      = "verify_email"
 	purposeReset       = "reset_password"
 	purposeEmailChange = "change_email"
+	purposeAddEmail    = "add_email"
 )
 
 // issueToken makes a single-use token for a mailed link and supersedes any
@@ -129,6 +130,7 @@ const (
 	PurposeVerify      = purposeVerify
 	PurposeReset       = purposeReset
 	PurposeEmailChange = purposeEmailChange
+	PurposeAddEmail    = purposeAddEmail
 )
 
 // Prune deletes mailed-link tokens a week after they expired.

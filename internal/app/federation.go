@@ -26,8 +26,3 @@ func NewFederation(pool *pgxpool.Pool, cfg *config.Config, inserter *jobs.Client
 	}
 	return federation.New(d), nil
 }
-
-func (a *App) prepareFederation(inserter *jobs.Client) (err error) {
-	a.Federation, err = NewFederation(a.Pool, a.Config, inserter, mail.NewOutbox(a.Mail, a.Box, inserter), a.Log)
-	return err
-}

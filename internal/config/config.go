@@ -41,6 +41,7 @@ type Config struct {
 	Keys           Keys       `yaml:"keys"`
 	Log            Log        `yaml:"log"`
 	Downstream     Downstream `yaml:"downstream"`
+	Membership     Membership `yaml:"membership"`
 
 	// Dev is set by `coopgate dev`, never by the file: it allows an http
 	// issuer on localhost and prints mail to the console.
@@ -172,6 +173,7 @@ func (c *Config) applyDefaults() {
 	setDuration(&c.Downstream.PollInterval, 10*time.Minute)
 	c.Downstream.SuspensionText = strings.TrimSpace(c.Downstream.SuspensionText)
 	setDefault(&c.Downstream.SuspensionText, "Membership of the co-op ended.")
+	c.Membership.applyDefaults()
 }
 
 func setDefault(s *string, v string) {

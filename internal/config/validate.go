@@ -137,6 +137,8 @@ func message(fe validator.FieldError) string {
 		return "must be an address range such as 10.0.0.0/8"
 	case "url":
 		return "must be an absolute URL"
+	case "http_url":
+		return "must be an absolute http or https URL"
 	}
 	return "invalid (" + fe.Tag() + ")"
 }

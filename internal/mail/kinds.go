@@ -91,7 +91,43 @@ type MembershipReinstated struct {
 	Link string // where to log in
 }
 
+// AddEmail goes to an address a member wants to add to their account,
+// to confirm it is theirs before it counts.
+type AddEmail struct {
+	Name       string
+	NewAddress string
+	Link       string
+	Expires    time.Duration
+}
+
+// HowToPay is the co-op's own words on paying dues (membership.how_to_pay),
+// and where to pay; either may be empty.
+type HowToPay struct {
+	Text string
+	URL  string
+}
+
+// DuesReminder tells a member their dues run out soon.
+type DuesReminder struct {
+	Name      string
+	PaidUntil string // the last day paid for, written out ("31 March 2026")
+	DaysLeft  int
+	Pay       HowToPay
+}
+
+// DuesOverdue tells a member their dues ran out and how long they have to
+// pay before the secretary may end their membership.
+type DuesOverdue struct {
+	Name       string
+	PaidUntil  string
+	GraceUntil string // the last day of the grace period, written out
+	Pay        HowToPay
+}
+
 func (VerifyEmail) template() string          { return "verify_email" }
+func (AddEmail) template() string             { return "add_email" }
+func (DuesReminder) template() string         { return "dues_reminder" }
+func (DuesOverdue) template() string          { return "dues_overdue" }
 func (AlreadyRegistered) template() string    { return "already_registered" }
 func (PasswordReset) template() string        { return "password_reset" }
 func (SignUpLapsed) template() string         { return "signup_lapsed" }

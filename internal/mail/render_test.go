@@ -41,6 +41,11 @@ func sampleData() map[string]coopmail.Data {
 			Link: "https://id.coop.example/federation"},
 		"federation_review_digest": coopmail.ReviewDigest{Name: hostile, Link: "https://id.coop.example/moderation/federation",
 			Items: []coopmail.ReviewItem{{Domain: "spam.example", Severity: "suspend", Ground: hostile, ReviewOn: "2 Jan 2027"}}},
+		"add_email": coopmail.AddEmail{Name: hostile, NewAddress: "other@example.org", Link: link, Expires: 24 * time.Hour},
+		"dues_reminder": coopmail.DuesReminder{Name: hostile, PaidUntil: "31 March 2026", DaysLeft: 7,
+			Pay: coopmail.HowToPay{Text: hostile, URL: "https://pay.coop.example/dues"}},
+		"dues_overdue": coopmail.DuesOverdue{Name: hostile, PaidUntil: "31 March 2026", GraceUntil: "30 April 2026",
+			Pay: coopmail.HowToPay{Text: hostile, URL: "https://pay.coop.example/dues"}},
 	}
 }
 
@@ -118,6 +123,9 @@ func TestLinksAndExpiryReachBothBodies(t *testing.T) {
 		{coopmail.VerifyEmail{Link: "https://id.coop.example/verify?t=z", Expires: 23*time.Hour + 59*time.Minute}, "https://id.coop.example/verify?t=z", "23 hours"},
 		{coopmail.SignUpLapsed{Link: "https://id.coop.example/signup"}, "https://id.coop.example/signup", ""},
 		{coopmail.EmailChange{Link: "https://id.coop.example/email?t=y", Expires: 72 * time.Hour}, "https://id.coop.example/email?t=y", "3 days"},
+		{coopmail.AddEmail{Link: "https://id.coop.example/account/emails/confirm?t=z", Expires: 24 * time.Hour}, "https://id.coop.example/account/emails/confirm?t=z", "24 hours"},
+		{coopmail.DuesReminder{DaysLeft: 7, Pay: coopmail.HowToPay{URL: "https://pay.coop.example/?a=1&b=2"}}, "https://pay.coop.example/?a=1&b=2", ""},
+		{coopmail.DuesOverdue{Pay: coopmail.HowToPay{URL: "https://pay.coop.example/dues"}}, "https://pay.coop.example/dues", ""},
 		{coopmail.ApplicationReceived{Link: "https://id.coop.example/admin/applications"}, "https://id.coop.example/admin/applications", ""},
 		{coopmail.ApplicationApproved{Link: "https://id.coop.example/login"}, "https://id.coop.example/login", ""},
 		{coopmail.MembershipReinstated{Link: "https://id.coop.example/login"}, "https://id.coop.example/login", ""},

@@ -39,7 +39,7 @@ func NewProvider(cfg *config.Config, storage *Storage, log *slog.Logger) (*Provi
 		GrantTypeRefreshToken:    true,
 		SupportedUILocales:       []language.Tag{language.English},
 		SupportedScopes:          []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, ScopeGroups, ScopeCoop, oidc.ScopeOfflineAccess},
-		SupportedClaims:          append(slices.Clone(op.DefaultSupportedClaims), "groups", "terms"),
+		SupportedClaims:          append(slices.Clone(op.DefaultSupportedClaims), "groups", "terms", "membership"),
 	}
 	copy(opCfg.CryptoKey[:], key)
 	crypto, err := newTokenCrypto(opCfg.CryptoKey, opCfg.CryptoKeyId)

@@ -9,8 +9,12 @@
 // statement read the table from outside, both read-only and in one statement
 // on purpose: internal/oidc's token statements, which check the person's
 // standing (and lock the row) with the token, and this package's own person
-// query, which takes the membership class from the linked entry in
-// register_entries.
+// query, which takes the membership class, member-since and paid-until dates
+// from the linked entry in register_entries.
+//
+// It also owns a person's other verified email addresses (person_emails):
+// an address belongs to one person only, as their login email or another
+// (the database's trigger keeps it so, see emails.go).
 package people
 
 import (
@@ -60,7 +64,9 @@ type Person struct {
 	Roles            []string
 	MembershipNumber string
 	RegisterEntryID  *int64
-	MembershipClass  string // from the linked register entry
+	MembershipClass  string     // from the linked register entry
+	MemberSince      *time.Time // the linked entry's admitted_on (midnight UTC), if any
+	PaidUntil        *time.Time // the linked entry's paid_until (midnight UTC), if any
 	CreatedAt        time.Time
 	AdmittedAt       *time.Time
 	CeasedAt         *time.Time
@@ -104,14 +110,14 @@ func (p *Person) Groups() []string {
 const selectPerson = `
 SELECT p.id, p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.password_hash,
        p.status, p.roles, coalesce(p.membership_number, ''), p.register_entry_id,
-       coalesce(r.class, ''), p.created_at, p.admitted_at, p.ceased_at
+       coalesce(r.class, ''), r.admitted_on, r.paid_until, p.created_at, p.admitted_at, p.ceased_at
 FROM people p LEFT JOIN register_entries r ON r.id = p.register_entry_id `
 
 func scan(row pgx.Row) (*Person, error) {
 	var p Person
 	err := row.Scan(&p.ID, &p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.PasswordHash,
 		&p.Status, &p.Roles, &p.MembershipNumber, &p.RegisterEntryID,
-		&p.MembershipClass, &p.CreatedAt, &p.AdmittedAt, &p.CeasedAt)
+		&p.MembershipClass, &p.MemberSince, &p.PaidUntil, &p.CreatedAt, &p.AdmittedAt, &p.CeasedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -216,4 +222,16 @@ func EmailDomain(email string) string {
 		return ""
 	}
 	return strings.ToLower(email[i+1:])
+}
+
+// LinkedToRegister lists the people linked to a register entry who are in
+// one of statuses, by username.
+func LinkedToRegister(ctx context.Context, q database.Querier, statuses ...Status) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE p.register_entry_id IS NOT NULL AND p.status = ANY($1) ORDER BY p.username", statuses))
+}
+
+// AdmittedPaidUntilBy lists the admitted people whose linked register
+// entry is paid until day or earlier, soonest first.
+func AdmittedPaidUntilBy(ctx context.Context, q database.Querier, day time.Time) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE p.status = 'admitted' AND r.paid_until <= $1::date ORDER BY r.paid_until, p.username", day))
 }

@@ -109,14 +109,20 @@ func SetPasswordHash(ctx context.Context, tx pgx.Tx, id, hash string) error {
 	return nil
 }
 
-// SetEmail replaces the login email with a verified one.
+// SetEmail replaces the login email with a verified one. One of the
+// person's other addresses may become their login email: it then stops
+// being one of the others.
 func SetEmail(ctx context.Context, tx pgx.Tx, id, email string) error {
-	_, err := tx.Exec(ctx, `UPDATE people SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1`, id, NormalizeEmail(email))
+	email = NormalizeEmail(email)
+	_, err := tx.Exec(ctx, `UPDATE people SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1`, id, email)
 	if database.IsUniqueViolation(err, "people_email_key") {
 		return ErrEmailTaken
 	}
 	if err != nil {
 		return fmt.Errorf("people: set email: %w", err)
+	}
+	if _, err := RemoveEmail(ctx, tx, id, email); err != nil {
+		return err
 	}
 	return nil
 }

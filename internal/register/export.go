@@ -77,6 +77,7 @@ func exportRecord(e Entry) []string {
 		formatDate(e.CeasedOn),
 		e.CeasedReason,
 		string(e.DuesStatus),
+		formatDate(e.PaidUntil),
 		e.Source,
 	}
 	for i, cell := range rec {

@@ -8,6 +8,7 @@ import (
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/membership"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/register"
@@ -24,6 +25,9 @@ type PersonPage struct {
 	PendingPolicies []policy.Policy // required, current, not accepted
 	Events          []audit.Entry
 	Accounts        Accounts
+	OtherEmails     []people.OtherEmail
+	Standing        membership.Standing
+	PendingChange   *membership.Change // what the register asks of them, waiting
 	Notice          string
 	CeaseReason     string
 	CeaseError      string
@@ -84,7 +88,22 @@ func (h *Handler) personPage(ctx context.Context, id string) (*PersonPage, error
 		}
 	}
 	data.Accounts = h.accounts(ctx, p.ID)
+	if err := h.personMembership(ctx, data); err != nil {
+		return nil, err
+	}
 	return data, nil
+}
+
+// personMembership adds their other addresses, dues standing and any
+// change the register asks of them.
+func (h *Handler) personMembership(ctx context.Context, data *PersonPage) (err error) {
+	p := data.Person
+	if data.OtherEmails, err = people.OtherEmails(ctx, h.Pool, p.ID); err != nil {
+		return err
+	}
+	data.Standing = h.Membership.Policy.StandingOn(p.PaidUntil, h.Membership.Now())
+	data.PendingChange, err = membership.PendingFor(ctx, h.Pool, p.ID)
+	return err
 }
 
 func (h *Handler) personHistory(ctx context.Context, data *PersonPage) (err error) {
