@@ -81,6 +81,16 @@ type MembershipReinstated struct {
 	Link string // where to log in
 }
 
+// SecondFactorChanged tells a person their second factors changed (one
+// added or removed, a recovery code used, new codes made, all reset by the
+// secretary), so that someone else's change is noticed.
+type SecondFactorChanged struct {
+	Name      string
+	Change    string // what happened, a sentence coopgate wrote; may quote a passkey's name
+	Link      string // their second-factor page
+	ResetLink string // where to reset the password if it wasn't them
+}
+
 func (VerifyEmail) template() string          { return "verify_email" }
 func (AlreadyRegistered) template() string    { return "already_registered" }
 func (PasswordReset) template() string        { return "password_reset" }
@@ -90,3 +100,4 @@ func (ApplicationApproved) template() string  { return "application_approved" }
 func (ApplicationRejected) template() string  { return "application_rejected" }
 func (MembershipEnded) template() string      { return "membership_ended" }
 func (MembershipReinstated) template() string { return "membership_reinstated" }
+func (SecondFactorChanged) template() string  { return "second_factor_changed" }

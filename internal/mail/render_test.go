@@ -33,6 +33,8 @@ func sampleData() map[string]coopmail.Data {
 		"application_rejected":  coopmail.ApplicationRejected{Name: hostile, Reason: hostile},
 		"membership_ended":      coopmail.MembershipEnded{Name: hostile, Reason: hostile},
 		"membership_reinstated": coopmail.MembershipReinstated{Name: hostile, Link: "https://id.coop.example/login"},
+		"second_factor_changed": coopmail.SecondFactorChanged{Name: hostile, Change: "A passkey named " + hostile + " was added.",
+			Link: "https://id.coop.example/account/second-factor", ResetLink: "https://id.coop.example/password/forgot"},
 	}
 }
 

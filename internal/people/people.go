@@ -65,6 +65,11 @@ var ErrNotFound = errors.New("person not found")
 // IsSecretary reports whether p may use the admin pages.
 func (p *Person) IsSecretary() bool { return slices.Contains(p.Roles, RoleSecretary) }
 
+// HasAnyRole reports whether p holds one of roles.
+func (p *Person) HasAnyRole(roles []string) bool {
+	return slices.ContainsFunc(p.Roles, func(r string) bool { return slices.Contains(roles, r) })
+}
+
 // Groups are the `groups` claim: "member" for admitted people, their
 // membership class, and "secretary".
 func (p *Person) Groups() []string {
