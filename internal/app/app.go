@@ -30,6 +30,7 @@ import (
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/seal"
+	"github.com/coopgate/coopgate/internal/secondfactor"
 	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/policies"
@@ -65,6 +66,9 @@ type App struct {
 	// Downstream keeps members' accounts on Mastodon, Discourse and GitLab
 	// in line with their standing.
 	Downstream *provisioning.Provisioner
+	// Factors are people's second factors: passkeys, authenticator apps,
+	// recovery codes.
+	Factors *secondfactor.Service
 
 	// MailSender replaces the configured sender (tests, the dev console).
 	MailSender mail.Sender
@@ -196,9 +200,12 @@ func (a *App) prepareServices(context.Context) error {
 	if a.Downstream, err = provisioning.FromConfig(a.Pool, a.Config.Downstream, inserter, a.Log); err != nil {
 		return err
 	}
-	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: mail.NewOutbox(a.Mail, a.Box, inserter),
+	outbox := mail.NewOutbox(a.Mail, a.Box, inserter)
+	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: outbox,
 		BaseURL: a.Config.Issuer, Secretary: a.Config.Coop.SecretaryEmail, Downstream: a.Downstream, Metrics: a.Metrics}
-	return nil
+	a.Factors, err = secondfactor.New(secondfactor.Config{Pool: a.Pool, Box: a.Box, Mail: outbox, Key: a.Config.Key(),
+		Issuer: a.Config.Issuer, CoopName: a.Config.Coop.Name, Roles: a.Config.Security.RequireSecondFactor, Now: time.Now})
+	return err
 }
 
 // prepareJobs makes the runner: every worker, the periodic jobs, and the
@@ -218,7 +225,7 @@ func (a *App) prepareJobs(context.Context) error {
 	a.Jobs, err = jobs.NewRunner(a.Pool, a.Log, jobs.Work{
 		Workers:  workers,
 		Periodic: a.Downstream.PeriodicJobs(a.Config.Downstream.PollInterval),
-		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune},
+		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune, secondfactor.Prune},
 	})
 	return err
 }

@@ -111,6 +111,19 @@ func (g *Gateway) Count(t testing.TB, sql string, args ...any) int {
 	return n
 }
 
+// RequireSecondFactor makes the holders of roles log in with a second
+// factor, as security.require_second_factor does (its default is
+// [secretary]; test gateways otherwise require it of nobody).
+func RequireSecondFactor(roles ...string) Option {
+	return func(c *config.Config) { c.Security.RequireSecondFactor = roles }
+}
+
+// OnLocalhost names the gateway http://localhost:port rather than
+// 127.0.0.1: passkeys need a domain name as their relying party ID.
+func OnLocalhost(c *config.Config) {
+	c.Issuer = strings.Replace(c.Issuer, "127.0.0.1", "localhost", 1)
+}
+
 // ownDatabase stands for "a fresh database of the test's own" until Start
 // makes one, unless WithDatabase named another.
 const ownDatabase = "postgres://apptest.invalid/own"
@@ -152,6 +165,9 @@ clients:
     redirect_uris: [` + PublicURI + `]
     scopes: [openid, profile, email]
 log: {format: json, level: debug}
+# Tests of the admin pages are not about second factors; RequireSecondFactor
+# puts the default (the secretary must have one) back for those that are.
+security: {require_second_factor: []}
 `
 	cfg, err := config.Parse([]byte(yaml), func(string) string { return "" })
 	if err != nil {

@@ -1,5 +1,6 @@
 // Package admin owns the membership secretary's pages under /admin: the
-// dashboard, the applications queue, people and their standing, the allowed
+// dashboard, the applications queue, people, their standing and a reset of
+// their second factors, the allowed
 // email domains, the member register (list, import, export), acceptance of
 // the policies, members' accounts on the co-op's services that need a look
 // (with Retry) and the audit log.
@@ -18,6 +19,7 @@ import (
 
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/secondfactor"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -29,7 +31,9 @@ type Handler struct {
 	// Downstream keeps members' accounts on the co-op's services (Mastodon,
 	// Discourse, GitLab); with none enabled, the pages say so.
 	Downstream *provisioning.Provisioner
-	Log        *slog.Logger
+	// Factors resets a person's second factors (never the secretary's own).
+	Factors *secondfactor.Service
+	Log     *slog.Logger
 }
 
 // Mount adds the area's routes, each behind the secretary check.
@@ -46,6 +50,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		{"GET /admin/people/{id}", h.showPerson},
 		{"POST /admin/people/{id}/cease", h.cease},
 		{"POST /admin/people/{id}/reinstate", h.reinstate},
+		{"POST /admin/people/{id}/second-factor/reset", h.resetSecondFactor},
 		{"GET /admin/domains", h.showDomains},
 		{"POST /admin/domains", h.addDomain},
 		{"GET /admin/domains/{domain}/remove", h.confirmRemoveDomain},

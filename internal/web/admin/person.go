@@ -24,6 +24,7 @@ type PersonPage struct {
 	PendingPolicies []policy.Policy // required, current, not accepted
 	Events          []audit.Entry
 	Accounts        Accounts
+	SecondFactor    SecondFactor
 	Notice          string
 	CeaseReason     string
 	CeaseError      string
@@ -53,6 +54,8 @@ func (h *Handler) showPerson(w http.ResponseWriter, r *http.Request) error {
 		data.Notice = "The membership has ended. Their sessions and tokens ended with it, and they have been told by mail."
 	case "reinstated":
 		data.Notice = "The membership is reinstated, and they have been told by mail."
+	case "second-factor-reset":
+		data.Notice = "Their second factors are reset, and they have been told by mail. They log in with their password and set up a new one."
 	}
 	return h.renderPerson(w, r, http.StatusOK, data)
 }
@@ -80,6 +83,9 @@ func (h *Handler) personPage(ctx context.Context, id string) (*PersonPage, error
 		}
 	}
 	data.Accounts = h.accounts(ctx, p.ID)
+	if data.SecondFactor, err = h.secondFactor(ctx, p); err != nil {
+		return nil, err
+	}
 	return data, nil
 }
 
