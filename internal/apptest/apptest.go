@@ -88,7 +88,7 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 		t.Fatalf("gateway stopped: %v", err)
 	}
 	t.Cleanup(func() { cancel(); <-done; a.Close() })
-	return &Gateway{URL: url, App: a, Config: cfg, Logs: logs}
+	return &Gateway{URL: cfg.Issuer, App: a, Config: cfg, Logs: logs}
 }
 
 // Replica starts a second gateway on g's database, as a new release (or
