@@ -51,10 +51,10 @@ CREATE TABLE second_factor_challenges (
 CREATE INDEX second_factor_challenges_expires_idx ON second_factor_challenges (expires_at);
 
 -- The one login a person whose role requires a second factor may make
--- without one: the auth time of the session it was granted to.
+-- without one: a hash of the id of the login it was granted to.
 CREATE TABLE second_factor_grace (
     person_id  uuid PRIMARY KEY REFERENCES people (id),
-    auth_time  timestamptz NOT NULL,
+    login_hash bytea NOT NULL,
     granted_at timestamptz NOT NULL DEFAULT now()
 );
 

@@ -21,6 +21,7 @@ import (
 const (
 	authTimeKey = "auth_time"    // unix seconds of the last password check
 	methodsKey  = "amr"          // how the person proved themselves, RFC 8176's names, space-separated
+	loginKey    = "login"        // a random id of this login, new at every login
 	flowKey     = "auth_request" // the auth request a sign-up or reset continues
 	signUpKey   = "signed_up_as" // the id a sign-up in this browser would give its person
 
@@ -62,6 +63,9 @@ type Login struct {
 	// Methods are how they did (RFC 8176's amr values): "pwd"; with a
 	// second factor "otp", "hwk" or "swk" too, and "mfa".
 	Methods []string
+	// ID is random and new at every login (and every factor it gains): what
+	// is granted to one login only is granted to it.
+	ID string
 }
 
 // MultiFactor is "mfa": the login used two factors.
@@ -113,7 +117,8 @@ func (m *Manager) Load(r *http.Request) (*http.Request, error) {
 			return r, fmt.Errorf("session: loading its person: %w", err)
 		default:
 			at, _ := sess.Values[authTimeKey].(int64)
-			l = Login{Person: p, AuthTime: time.Unix(at, 0), Methods: methods(sess.Values[methodsKey])}
+			id, _ := sess.Values[loginKey].(string)
+			l = Login{Person: p, AuthTime: time.Unix(at, 0), Methods: methods(sess.Values[methodsKey]), ID: id}
 		}
 	}
 	return r.WithContext(NewContext(r.Context(), l)), nil
@@ -150,7 +155,8 @@ func (m *Manager) LogIn(w http.ResponseWriter, r *http.Request, p *people.Person
 // session (a step-up) logs in again with both: the session gets a new id
 // whenever it gains a factor.
 func (m *Manager) LogInWith(w http.ResponseWriter, r *http.Request, p *people.Person, at time.Time, amr []string) error {
-	return m.renew(w, r, map[any]any{personKey: p.ID, authTimeKey: at.Unix(), methodsKey: strings.Join(amr, " ")})
+	return m.renew(w, r, map[any]any{personKey: p.ID, authTimeKey: at.Unix(), methodsKey: strings.Join(amr, " "),
+		loginKey: randomID()})
 }
 
 // renew gives the session a new id and values, keeping the relying
@@ -188,7 +194,7 @@ func (m *Manager) AwaitSecondFactor(w http.ResponseWriter, r *http.Request, p *p
 	}
 	values := map[any]any{awaitingKey: p.ID, awaitingAtKey: at.Unix(), awaitingMethodsKey: strings.Join(amr, " ")}
 	if id, _ := sess.Values[personKey].(string); id == p.ID {
-		for _, k := range []string{personKey, authTimeKey, methodsKey} {
+		for _, k := range []string{personKey, authTimeKey, methodsKey, loginKey} {
 			values[k] = sess.Values[k]
 		}
 	}
@@ -217,9 +223,7 @@ func (m *Manager) BeginCeremony(w http.ResponseWriter, r *http.Request) (string,
 	if err != nil {
 		return "", err
 	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	handle := base64.RawURLEncoding.EncodeToString(b)
+	handle := randomID()
 	sess.Values[ceremonyKey] = handle
 	return handle, sess.Save(r, w)
 }
@@ -289,4 +293,11 @@ func (m *Manager) value(r *http.Request, key string) string {
 	}
 	v, _ := sess.Values[key].(string)
 	return v
+}
+
+// randomID is 256 random bits, URL-safe.
+func randomID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

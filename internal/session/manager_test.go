@@ -183,16 +183,21 @@ func TestLoginsRememberHowTheyWereMade(t *testing.T) {
 	m := NewManager(pool, secret, time.Hour, false)
 	ann := peopletest.Admitted(t, pool, "ann@example.coop")
 	pwd := logIn(t, m, ann, time.Now())
-	if l := load(t, m, pwd); strings.Join(l.Methods, " ") != "pwd" || l.MultiFactor() {
-		t.Errorf("a password login: %v", l.Methods)
+	before := load(t, m, pwd)
+	if strings.Join(before.Methods, " ") != "pwd" || before.MultiFactor() {
+		t.Errorf("a password login: %v", before.Methods)
 	}
 	rec := httptest.NewRecorder()
 	if err := m.LogInWith(rec, request(pwd), ann, time.Now(), []string{"pwd", "otp", "mfa"}); err != nil {
 		t.Fatal(err)
 	}
 	both := cookieFrom(t, rec)
-	if l := load(t, m, both); !l.MultiFactor() || strings.Join(l.Methods, " ") != "pwd otp mfa" {
-		t.Errorf("with a second factor: %v", l.Methods)
+	after := load(t, m, both)
+	if !after.MultiFactor() || strings.Join(after.Methods, " ") != "pwd otp mfa" {
+		t.Errorf("with a second factor: %v", after.Methods)
+	}
+	if len(before.ID) < 40 || after.ID == before.ID {
+		t.Errorf("login ids %q then %q; want a new random one at each login", before.ID, after.ID)
 	}
 	if l := load(t, m, pwd); l.Person != nil {
 		t.Error("the session kept its id when it gained a factor")

@@ -63,7 +63,7 @@ func (h *Handler) secondFactorGate(w http.ResponseWriter, r *http.Request, l ses
 	case !h.Factors.Required(l.Person):
 		return false, nil
 	}
-	grace, err := h.Factors.GraceOf(ctx, l.Person.ID, l.AuthTime)
+	grace, err := h.Factors.GraceOf(ctx, l.Person.ID, l.ID)
 	if err != nil || grace == secondfactor.GraceHere {
 		return err != nil, err
 	}

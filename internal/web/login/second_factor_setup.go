@@ -29,7 +29,7 @@ func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, me *people.P
 	}
 	data := SetupPage{Required: h.Factors.Required(me), Passkeys: h.Factors.PasskeysOn()}
 	if data.Required {
-		grace, err := h.Factors.GraceOf(ctx, me.ID, session.FromContext(ctx).AuthTime)
+		grace, err := h.Factors.GraceOf(ctx, me.ID, session.FromContext(ctx).ID)
 		if err != nil {
 			return err
 		}
@@ -43,13 +43,13 @@ func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, me *people.P
 func (h *Handler) skipSetup(w http.ResponseWriter, r *http.Request, me *people.Person) error {
 	ctx := r.Context()
 	if h.Factors.Required(me) {
-		at := session.FromContext(ctx).AuthTime
-		used, err := h.Factors.UseGrace(ctx, me, at, page.Actor(r))
+		login := session.FromContext(ctx).ID
+		used, err := h.Factors.UseGrace(ctx, me, login, page.Actor(r))
 		if err != nil {
 			return err
 		}
 		if !used { // spent already: here (a second click), or elsewhere
-			grace, err := h.Factors.GraceOf(ctx, me.ID, at)
+			grace, err := h.Factors.GraceOf(ctx, me.ID, login)
 			if err != nil {
 				return err
 			}
