@@ -18,7 +18,7 @@ export async function fillLogin(actor, email, password) {
   assert.equal(new URL(page.url()).pathname, '/login', `expected the login form, at ${page.url()}`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await follow(page.getByRole('button', { name: 'Log in' }));
+  await follow(page.getByRole('button', { name: 'Log in', exact: true })); // not "Log in with a passkey"
   return actor.snap('after submitting the login form');
 }
 

@@ -33,9 +33,14 @@ export class Stack {
   // Each test file's stack keeps its configuration and log in a folder of
   // its own (artifacts/<file>/), so files run side by side (node --test runs
   // several at once on a larger machine) never write over each other's.
-  constructor({ trustedProxies = [], name = stackName() } = {}) {
+  //
+  // host names the gateway in its issuer: passkeys need a domain name as
+  // their relying party ID, so a journey with passkeys uses localhost (a
+  // secure context to Chromium, as 127.0.0.1 is, but not an IP address).
+  constructor({ trustedProxies = [], name = stackName(), host = '127.0.0.1' } = {}) {
     this.trustedProxies = trustedProxies;
     this.name = name;
+    this.host = host;
   }
 
   async start() {
@@ -46,7 +51,8 @@ export class Stack {
     this.databaseURL = await createDatabase(adminURL, 'coopgate_e2e_' + randomBytes(4).toString('hex'));
     this.mail = await new MailCatcher().start();
     const [gatewayPort, rpPort] = [await freePort(), await freePort()];
-    this.issuer = `http://127.0.0.1:${gatewayPort}`;
+    this.listen = `127.0.0.1:${gatewayPort}`;
+    this.issuer = `http://${this.host}:${gatewayPort}`;
     this.rpURL = `http://127.0.0.1:${rpPort}`;
     this.clientSecret = token(24);
     this.cryptoKey = randomBytes(32).toString('base64');
@@ -162,7 +168,7 @@ export class Secrets {
 function configYAML(s, policiesDir) {
   return `# Written by the e2e harness for one run.
 issuer: ${s.issuer}
-listen: ${s.issuer.replace('http://', '')}
+listen: ${s.listen}
 trusted_proxies: [${s.trustedProxies.join(', ')}]
 database_url: ${s.databaseURL}
 crypto_key: ${s.cryptoKey}
