@@ -16,7 +16,7 @@ import {
 } from '../lib/flows.js';
 import { findLeaks, describe } from '../lib/leaks.js';
 import { tabTo } from '../lib/keyboard.js';
-import { totp, STEP_MS } from '../lib/totp.js';
+import { setUpAuthenticatorApp, keepRecoveryCodes as keepCodes, nextCode } from '../lib/secondfactor.js';
 import { addVirtualAuthenticator, keepChallenges } from '../lib/passkeys.js';
 
 const JOURNEY = { timeout: 180000 };
@@ -26,6 +26,27 @@ let stack, browser, gallery;
 const challenges = [];
 const recoveryCodes = [];
 const totpSecrets = [];
+
+// keepRecoveryCodes keeps the codes shown once, and counts them for the log check.
+async function keepRecoveryCodes(actor) {
+  const codes = await keepCodes(actor, stack);
+  recoveryCodes.push(...codes);
+  return codes;
+}
+
+// setUpApp sets up an authenticator app, and counts its key for the log check.
+async function setUpApp(actor) {
+  const app = await setUpAuthenticatorApp(actor, stack);
+  totpSecrets.push(app.secret);
+  return app;
+}
+
+// logInWithPassword logs in at the gateway and stops where the password leads.
+async function logInWithPassword(actor, person) {
+  await actor.page.goto(stack.issuer + '/login');
+  await actor.snap('gateway login');
+  await fillLogin(actor, person.email, person.password);
+}
 
 async function person(username, role = 'member') {
   const p = { email: `${username}@example.coop`, name: `${username[0].toUpperCase()}${username.slice(1)} ${role === 'member' ? 'Member' : 'Secretary'}`,
@@ -52,43 +73,6 @@ async function openFactors(actor) {
   await follow(actor.page.getByRole('link', { name: 'Your passkeys, authenticator app and recovery codes' }));
   await actor.snap('second factor');
   await expectHeading(actor.page, 'Second factor');
-}
-
-// keepRecoveryCodes reads the ten codes shown once, keeps them as secrets
-// for the log check, and goes on.
-async function keepRecoveryCodes(actor) {
-  const page = actor.page;
-  await expectHeading(page, 'Your recovery codes');
-  const codes = await page.locator('#recovery-codes code').allTextContents();
-  assert.equal(codes.length, 10, `expected ten recovery codes, got ${JSON.stringify(codes)}`);
-  for (const c of codes) {
-    recoveryCodes.push(c);
-    stack.secrets.add('recovery code', c);
-    stack.secrets.add('recovery code', c.replaceAll('-', ''));
-  }
-  await follow(page.getByRole('link', { name: 'I have kept them: continue' }));
-  await actor.snap('after keeping the codes');
-  return codes;
-}
-
-// setUpAuthenticatorApp types the code an app computes from the key on the
-// set-up page (the QR code is a server-rendered image), and returns the key
-// and the time of the code used.
-async function setUpAuthenticatorApp(actor) {
-  const page = actor.page;
-  await expectHeading(page, 'Set up an authenticator app');
-  const qr = await page.locator('img.qr').getAttribute('src');
-  assert.ok(qr.startsWith('data:image/png;base64,'), 'the QR code is not an image rendered by the server');
-  const shown = (await page.locator('#totp-secret').textContent()).trim();
-  const secret = shown.replaceAll(' ', '');
-  totpSecrets.push(secret);
-  stack.secrets.add('TOTP secret', secret);
-  stack.secrets.add('TOTP secret', shown);
-  const at = Date.now();
-  await page.getByLabel('Code from the app').fill(totp(secret, at));
-  await follow(page.getByRole('button', { name: 'Confirm' }));
-  await actor.snap('after confirming the app');
-  return { secret, usedAt: at };
 }
 
 test('p. a member adds a passkey at /account and logs in to the service with it, no password', JOURNEY, async () => {
@@ -135,7 +119,7 @@ test('r. a member sets up an authenticator app; a recovery code gets them in onc
     await openFactors(r);
     await follow(r.page.getByRole('link', { name: 'Set up an authenticator app' }));
     await r.snap('authenticator app');
-    await setUpAuthenticatorApp(r);
+    await setUpApp(r);
     const codes = await keepRecoveryCodes(r);
     await stack.mail.waitFor(rob.email, FACTOR_MAIL);
 
@@ -174,7 +158,7 @@ test('q. a secretary is sent to set up an authenticator app before the admin pag
   const sue = await person('sue', 'secretary');
   await journey(browser, gallery, 'q-secretary-totp', ['sue-first', 'sue', 'sue-at-service', 'rob'], async (first, s, atService, r) => {
     // The first login: one grace, which leaves the admin pages closed.
-    await logInAtGateway(first, stack, sue);
+    await logInWithPassword(first, sue);
     assert.equal(new URL(first.page.url()).pathname, '/login/second-factor/setup', `the secretary was not sent to set up a second factor, at ${first.page.url()}`);
     await expectText(first.page.locator('main'), 'Your role in the co-op needs a second factor.');
     await follow(first.page.getByRole('button', { name: 'Not now, just this once' }));
@@ -186,13 +170,13 @@ test('q. a secretary is sent to set up an authenticator app before the admin pag
     assert.equal(await first.page.getByRole('button', { name: 'Not now, just this once' }).count(), 0, 'the grace was offered twice');
 
     // The next login: set up first, no skipping.
-    await logInAtGateway(s, stack, sue);
+    await logInWithPassword(s, sue);
     assert.equal(new URL(s.page.url()).pathname, '/login/second-factor/setup');
     await s.snap('set up, no grace left');
     assert.equal(await s.page.getByRole('button', { name: 'Not now, just this once' }).count(), 0, 'the grace was offered at the second login');
     await follow(s.page.getByRole('link', { name: 'Set up an authenticator app' }));
     await s.snap('authenticator app');
-    const app = await setUpAuthenticatorApp(s);
+    const app = await setUpApp(s);
     await keepRecoveryCodes(s);
     await acceptTermsIfAsked(s);
     await s.page.goto(stack.issuer + '/admin/applications');
@@ -220,12 +204,12 @@ test('q. a secretary is sent to set up an authenticator app before the admin pag
     await startRPLogin(atService, stack);
     await fillLogin(atService, sue.email, sue.password);
     await expectHeading(page, 'Your second factor');
-    await page.getByLabel('Code from your authenticator app').fill(totp(app.secret, app.usedAt));
+    await page.getByLabel('Code from your authenticator app').fill(app.firstCode);
     await follow(page.getByRole('button', { name: 'Continue' }));
     await atService.snap('a used code');
     await expectText(page.locator('#code-error'), 'That code');
     await tabTo(page, 'the code field', (f) => f.id === 'code');
-    await page.keyboard.type(totp(app.secret, Math.max(Date.now(), app.usedAt + STEP_MS)));
+    await page.keyboard.type(await nextCode(app));
     await tabTo(page, 'the code\'s button', (f) => f.tag === 'button' && f.formAction === '/login/second-factor');
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.pathname !== '/login/second-factor');
