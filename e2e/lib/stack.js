@@ -35,10 +35,14 @@ export class Stack {
   // several at once on a larger machine) never write over each other's.
   //
   // mastodon, a started FakeMastodon, is configured as the co-op's Mastodon.
-  constructor({ trustedProxies = [], name = stackName(), mastodon = null } = {}) {
+  // host names the gateway in its issuer: passkeys need a domain name as
+  // their relying party ID, so a journey with passkeys uses localhost (a
+  // secure context to Chromium, as 127.0.0.1 is, but not an IP address).
+  constructor({ trustedProxies = [], name = stackName(), mastodon = null, host = '127.0.0.1' } = {}) {
     this.trustedProxies = trustedProxies;
     this.name = name;
     this.mastodon = mastodon;
+    this.host = host;
   }
 
   async start() {
@@ -49,7 +53,8 @@ export class Stack {
     this.databaseURL = await createDatabase(adminURL, 'coopgate_e2e_' + randomBytes(4).toString('hex'));
     this.mail = await new MailCatcher().start();
     const [gatewayPort, rpPort] = [await freePort(), await freePort()];
-    this.issuer = `http://127.0.0.1:${gatewayPort}`;
+    this.listen = `127.0.0.1:${gatewayPort}`;
+    this.issuer = `http://${this.host}:${gatewayPort}`;
     this.rpURL = `http://127.0.0.1:${rpPort}`;
     this.clientSecret = token(24);
     this.cryptoKey = randomBytes(32).toString('base64');
@@ -166,7 +171,7 @@ export class Secrets {
 function configYAML(s, policiesDir) {
   return `# Written by the e2e harness for one run.
 issuer: ${s.issuer}
-listen: ${s.issuer.replace('http://', '')}
+listen: ${s.listen}
 trusted_proxies: [${s.trustedProxies.join(', ')}]
 database_url: ${s.databaseURL}
 crypto_key: ${s.cryptoKey}

@@ -33,6 +33,7 @@ import (
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/seal"
+	"github.com/coopgate/coopgate/internal/secondfactor"
 	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/policies"
@@ -73,6 +74,9 @@ type App struct {
 	Federation *federation.Service
 	// Membership keeps standing true to the register and follows dues.
 	Membership *membership.Service
+	// Factors are people's second factors: passkeys, authenticator apps,
+	// recovery codes.
+	Factors *secondfactor.Service
 
 	// MailSender replaces the configured sender (tests, the dev console).
 	MailSender mail.Sender
@@ -205,6 +209,7 @@ func (a *App) prepareServices(context.Context) error {
 		return err
 	}
 	a.Downstream, a.Admission, a.Membership, a.Federation = s.Downstream, s.Admission, s.Membership, s.Federation
+	a.Factors = s.Factors
 	return nil
 }
 
@@ -215,6 +220,7 @@ type Services struct {
 	Admission  *admission.Service
 	Membership *membership.Service
 	Federation *federation.Service
+	Factors    *secondfactor.Service
 }
 
 // NewServices builds Services on one insert-only job client and one mail
@@ -237,7 +243,9 @@ func NewServices(cfg *config.Config, pool *pgxpool.Pool, box *seal.Box, render *
 	if s.Federation, err = NewFederation(pool, cfg, inserter, outbox, log); err != nil {
 		return Services{}, err
 	}
-	return s, nil
+	s.Factors, err = secondfactor.New(secondfactor.Config{Pool: pool, Box: box, Mail: outbox, Key: cfg.Key(),
+		Issuer: cfg.Issuer, CoopName: cfg.Coop.Name, Roles: cfg.Security.RequireSecondFactor, Now: time.Now})
+	return s, err
 }
 
 // NewMailRenderer is the mail renderer for cfg's co-op.
@@ -265,7 +273,7 @@ func (a *App) prepareJobs(context.Context) error {
 	a.Jobs, err = jobs.NewRunner(a.Pool, a.Log, jobs.Work{
 		Workers:  workers,
 		Periodic: append(append(a.Downstream.PeriodicJobs(every), a.Federation.PeriodicJobs(every)...), a.Membership.PeriodicJobs()...),
-		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune, federation.Prune},
+		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune, federation.Prune, secondfactor.Prune},
 	})
 	return err
 }

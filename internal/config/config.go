@@ -42,6 +42,7 @@ type Config struct {
 	Log            Log        `yaml:"log"`
 	Downstream     Downstream `yaml:"downstream"`
 	Membership     Membership `yaml:"membership"`
+	Security       Security   `yaml:"security"`
 
 	// Dev is set by `coopgate dev`, never by the file: it allows an http
 	// issuer on localhost and prints mail to the console.
@@ -112,6 +113,15 @@ type Keys struct {
 	RetiredFor time.Duration `yaml:"retired_for" validate:"min=0"`
 }
 
+// Security is who must use a second factor.
+type Security struct {
+	// RequireSecondFactor names the roles (people.roles) whose holders must
+	// log in with a second factor: they cannot reach the pages of their role
+	// without one, and after one login's grace are sent to enrol first.
+	// Left out, it is [secretary]; [] requires it of no role.
+	RequireSecondFactor []string `yaml:"require_second_factor" validate:"dive,required,printascii,excludesall= "`
+}
+
 // Log chooses the log format and level.
 type Log struct {
 	Format string `yaml:"format" validate:"omitempty,oneof=json text"`
@@ -174,6 +184,9 @@ func (c *Config) applyDefaults() {
 	c.Downstream.SuspensionText = strings.TrimSpace(c.Downstream.SuspensionText)
 	setDefault(&c.Downstream.SuspensionText, "Membership of the co-op ended.")
 	c.Membership.applyDefaults()
+	if c.Security.RequireSecondFactor == nil { // an explicit [] stays empty
+		c.Security.RequireSecondFactor = []string{"secretary"}
+	}
 }
 
 func setDefault(s *string, v string) {

@@ -76,6 +76,10 @@ func TestParseNamesEveryBadKey(t *testing.T) {
 		{"poll interval too short", "smtp: {", "downstream: {poll_interval: 30s}\nsmtp: {", []string{"downstream.poll_interval: must be at least 1m"}},
 		{"a lifetime not a duration", "smtp: {", "tokens:\n  code_lifetime: 5 minutes\nsmtp: {",
 			[]string{"tokens.code_lifetime: must be a duration"}},
+		{"an empty role", "smtp: {", "security: {require_second_factor: [secretary, '']}\nsmtp: {",
+			[]string{"security.require_second_factor[1]: required"}},
+		{"a role with a space", "smtp: {", "security: {require_second_factor: ['member secretary']}\nsmtp: {",
+			[]string{"security.require_second_factor[0]: must not contain"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +92,29 @@ func TestParseNamesEveryBadKey(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+// TestSecondFactorRoles: left out, the secretary must use a second factor;
+// the sysadmin may name other roles, or none with an explicit [].
+func TestSecondFactorRoles(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"left out", "", []string{"secretary"}},
+		{"named", "security: {require_second_factor: [secretary, moderator]}\n", []string{"secretary", "moderator"}},
+		{"none", "security: {require_second_factor: []}\n", []string{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(validYAML+tt.yaml), noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Security.RequireSecondFactor; len(got) != len(tt.want) || strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("require_second_factor = %q; want %q", got, tt.want)
 			}
 		})
 	}

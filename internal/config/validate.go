@@ -139,6 +139,10 @@ func message(fe validator.FieldError) string {
 		return "must be an absolute URL"
 	case "http_url":
 		return "must be an absolute http or https URL"
+	case "printascii":
+		return "must be printable ASCII"
+	case "excludesall":
+		return fmt.Sprintf("must not contain any of %q", fe.Param())
 	}
 	return "invalid (" + fe.Tag() + ")"
 }

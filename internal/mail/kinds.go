@@ -124,6 +124,16 @@ type DuesOverdue struct {
 	Pay        HowToPay
 }
 
+// SecondFactorChanged tells a person their second factors changed (one
+// added or removed, a recovery code used, new codes made, all reset by the
+// secretary), so that someone else's change is noticed.
+type SecondFactorChanged struct {
+	Name      string
+	Change    string // what happened, a sentence coopgate wrote; may quote a passkey's name
+	Link      string // their second-factor page
+	ResetLink string // where to reset the password if it wasn't them
+}
+
 func (VerifyEmail) template() string          { return "verify_email" }
 func (AddEmail) template() string             { return "add_email" }
 func (DuesReminder) template() string         { return "dues_reminder" }
@@ -137,3 +147,4 @@ func (ApplicationApproved) template() string  { return "application_approved" }
 func (ApplicationRejected) template() string  { return "application_rejected" }
 func (MembershipEnded) template() string      { return "membership_ended" }
 func (MembershipReinstated) template() string { return "membership_reinstated" }
+func (SecondFactorChanged) template() string  { return "second_factor_changed" }

@@ -46,6 +46,8 @@ func sampleData() map[string]coopmail.Data {
 			Pay: coopmail.HowToPay{Text: hostile, URL: "https://pay.coop.example/dues"}},
 		"dues_overdue": coopmail.DuesOverdue{Name: hostile, PaidUntil: "31 March 2026", GraceUntil: "30 April 2026",
 			Pay: coopmail.HowToPay{Text: hostile, URL: "https://pay.coop.example/dues"}},
+		"second_factor_changed": coopmail.SecondFactorChanged{Name: hostile, Change: "A passkey named " + hostile + " was added.",
+			Link: "https://id.coop.example/account/second-factor", ResetLink: "https://id.coop.example/password/forgot"},
 	}
 }
 

@@ -30,10 +30,12 @@ type AuthRequest struct {
 	Prompt              []string
 	MaxAge              *int32
 	LoginHint           string
-	HintSubject         string // whom the id_token_hint named, if one came
+	HintSubject         string   // whom the id_token_hint named, if one came
+	ACRValues           []string // the classes of login the relying party asked for, in its order
 	PersonID            string
 	AuthTime            time.Time
 	AMR                 []string
+	ACR                 string // the class of the login it got (ACRFor its AMR)
 	IsDone              bool
 	CodeIssued          bool // the callback has answered it with a code
 	CreatedAt           time.Time
@@ -43,7 +45,7 @@ type AuthRequest struct {
 var _ op.AuthRequest = (*AuthRequest)(nil)
 
 func (a *AuthRequest) GetID() string                      { return a.ID }
-func (a *AuthRequest) GetACR() string                     { return "" }
+func (a *AuthRequest) GetACR() string                     { return a.ACR }
 func (a *AuthRequest) GetAMR() []string                   { return a.AMR }
 func (a *AuthRequest) GetAudience() []string              { return []string{a.ClientID} }
 func (a *AuthRequest) GetAuthTime() time.Time             { return a.AuthTime }
@@ -83,6 +85,29 @@ func (a *AuthRequest) AcceptsLogin(personID string, authTime, now time.Time) boo
 	return a.HintSubject == "" || a.HintSubject == personID
 }
 
+// WantsSecondFactor reports whether the relying party asked, by acr_values,
+// for a login with a second factor. acr_values are voluntary (OpenID
+// Connect Core §3.1.2.1), but a relying party that names the class of a
+// second factor means it: such a login gets one, or an error.
+func (a *AuthRequest) WantsSecondFactor() bool {
+	return slices.Contains(a.ACRValues, ACRMultiFactor)
+}
+
+// The classes of login (acr) coopgate tells relying parties of, and that
+// they may ask for with acr_values.
+const (
+	ACRPassword    = "pwd" // a password alone
+	ACRMultiFactor = "mfa" // two factors: a password and a second factor, or a passkey
+)
+
+// ACRFor is the class of a login that proved itself by amr.
+func ACRFor(amr []string) string {
+	if slices.Contains(amr, "mfa") {
+		return ACRMultiFactor
+	}
+	return ACRPassword
+}
+
 // PromptNone reports whether the relying party forbade any page (prompt=none).
 func (a *AuthRequest) PromptNone() bool {
 	return len(a.Prompt) == 1 && a.Prompt[0] == oidc.PromptNone
@@ -111,7 +136,10 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		State: req.State, Nonce: req.Nonce, ResponseType: req.ResponseType, ResponseMode: req.ResponseMode,
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
 		Prompt: req.Prompt, LoginHint: req.LoginHint, HintSubject: hinted, CreatedAt: s.now(),
-		ExpiresAt: s.now().Add(authRequestTTL), AMR: []string{},
+		ExpiresAt: s.now().Add(authRequestTTL), AMR: []string{}, ACRValues: req.ACRValues,
+	}
+	if a.ACRValues == nil {
+		a.ACRValues = []string{}
 	}
 	if req.MaxAge != nil {
 		m := int32(min(*req.MaxAge, 1<<31-1))
@@ -123,10 +151,11 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO oidc_auth_requests (id, client_id, redirect_uri, scopes, state, nonce, response_type,
 		    response_mode, code_challenge, code_challenge_method, prompt, max_age, login_hint, hint_subject,
-		    created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		    created_at, expires_at, acr_values)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		a.ID, a.ClientID, a.RedirectURI, a.Scopes, a.State, a.Nonce, a.ResponseType, a.ResponseMode,
-		a.CodeChallenge, a.CodeChallengeMethod, a.Prompt, a.MaxAge, a.LoginHint, a.HintSubject, a.CreatedAt, a.ExpiresAt)
+		a.CodeChallenge, a.CodeChallengeMethod, a.Prompt, a.MaxAge, a.LoginHint, a.HintSubject, a.CreatedAt, a.ExpiresAt,
+		a.ACRValues)
 	if err != nil {
 		return nil, internalError(fmt.Errorf("storing auth request: %w", err))
 	}
@@ -136,7 +165,8 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 // checkAuthRequest refuses what op lets through and coopgate does not serve.
 // Errors here are redirected to the client (its redirect URI is checked).
 func checkAuthRequest(req *oidc.AuthRequest, c *Client) error {
-	texts := append([]string{req.State, req.Nonce, req.LoginHint, req.CodeChallenge, string(req.CodeChallengeMethod)}, req.Prompt...)
+	texts := slices.Concat([]string{req.State, req.Nonce, req.LoginHint, req.CodeChallenge, string(req.CodeChallengeMethod)},
+		req.Prompt, req.ACRValues)
 	if !validText(texts...) {
 		return oidc.ErrInvalidRequest().WithDescription("parameters must be UTF-8 text without NUL characters")
 	}
@@ -163,7 +193,8 @@ func scanAuthRequest(row pgx.Row) (*AuthRequest, error) {
 	var a AuthRequest
 	err := row.Scan(&a.ID, &a.ClientID, &a.RedirectURI, &a.Scopes, &a.State, &a.Nonce, &a.ResponseType,
 		&a.ResponseMode, &a.CodeChallenge, &a.CodeChallengeMethod, &a.Prompt, &a.MaxAge, &a.LoginHint,
-		&a.HintSubject, &a.PersonID, &a.AuthTime, &a.AMR, &a.IsDone, &a.CodeIssued, &a.CreatedAt, &a.ExpiresAt)
+		&a.HintSubject, &a.PersonID, &a.AuthTime, &a.AMR, &a.IsDone, &a.CodeIssued, &a.CreatedAt, &a.ExpiresAt,
+		&a.ACRValues, &a.ACR)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -191,11 +222,12 @@ func (s *Storage) AuthRequest(ctx context.Context, id string) (*AuthRequest, err
 		"WHERE id = $1 AND expires_at > now() AND code_used_at IS NULL", id))
 }
 
-// CompleteAuthRequest records who logged in; the callback then issues a code.
+// CompleteAuthRequest records who logged in and how (amr, and the class of
+// login it makes); the callback then issues a code.
 func (s *Storage) CompleteAuthRequest(ctx context.Context, id, personID string, authTime time.Time, amr []string) error {
 	tag, err := s.pool.Exec(ctx, `
-		UPDATE oidc_auth_requests SET person_id = $2, auth_time = $3, amr = $4, done = true
-		WHERE id = $1 AND expires_at > now() AND code_hash IS NULL`, id, personID, authTime, amr)
+		UPDATE oidc_auth_requests SET person_id = $2, auth_time = $3, amr = $4, acr = $5, done = true
+		WHERE id = $1 AND expires_at > now() AND code_hash IS NULL`, id, personID, authTime, amr, ACRFor(amr))
 	if err != nil {
 		return fmt.Errorf("completing auth request: %w", err)
 	}
@@ -278,7 +310,7 @@ func (s *Storage) spendCode(ctx context.Context, code string) error {
 
 const authRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,
 	code_challenge, code_challenge_method, prompt, max_age, login_hint, hint_subject, coalesce(person_id::text, ''),
-	coalesce(auth_time, 'epoch'), amr, done, code_hash IS NOT NULL, created_at, expires_at`
+	coalesce(auth_time, 'epoch'), amr, done, code_hash IS NOT NULL, created_at, expires_at, acr_values, acr`
 
 func (s *Storage) revokeReplayedCode(ctx context.Context, codeHash []byte) error {
 	var id string

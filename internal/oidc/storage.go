@@ -145,23 +145,31 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo,
 
 // SetUserinfoFromToken answers /userinfo for a live access token of an
 // admitted person: the token and the person in one query, since relying
-// parties call it at every login.
+// parties call it at every login. Besides the scopes' claims it tells how
+// the login the token came from was made (amr, acr), as the ID token does.
 func (s *Storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, tokenID, subject, _ string) error {
-	var scopes []string
+	var scopes, amr []string
+	var acr string
 	p := people.Person{ID: subject}
 	err := s.pool.QueryRow(ctx, `
-		SELECT t.scopes, p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.status, p.roles,
+		SELECT t.scopes, t.amr, t.acr, p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.status, p.roles,
 		       coalesce(r.class, ''), r.admitted_on, r.paid_until, p.admitted_at
 		FROM oidc_access_tokens t JOIN people p ON p.id = t.person_id
 		     LEFT JOIN register_entries r ON r.id = p.register_entry_id
 		WHERE t.id = $1 AND t.person_id::text = $2 AND t.expires_at > now() AND p.status = 'admitted'`,
-		tokenID, subject).Scan(&scopes, &p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.Status, &p.Roles,
+		tokenID, subject).Scan(&scopes, &amr, &acr, &p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.Status, &p.Roles,
 		&p.MembershipClass, &p.MemberSince, &p.PaidUntil, &p.AdmittedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errTokenInactive
 	}
 	if err != nil {
 		return fmt.Errorf("loading access token: %w", err)
+	}
+	if len(amr) > 0 {
+		ui.AppendClaims("amr", amr)
+	}
+	if acr != "" {
+		ui.AppendClaims("acr", acr)
 	}
 	return s.fillUserinfo(ctx, ui, &p, scopes)
 }

@@ -26,6 +26,7 @@ type RefreshToken struct {
 	Scopes    []string
 	Audience  []string
 	AMR       []string
+	ACR       string
 	AuthTime  time.Time
 	ExpiresAt time.Time
 	rotated   bool
@@ -47,6 +48,7 @@ type grant struct {
 	personID, clientID string
 	scopes, audience   []string
 	amr                []string
+	acr                string
 	authTime           time.Time
 	authRequestID      string // set for the code grant
 	familyID           string // set for the refresh grant
@@ -57,10 +59,10 @@ func grantOf(req op.TokenRequest) (grant, error) {
 	switch r := req.(type) {
 	case *AuthRequest:
 		return grant{personID: r.PersonID, clientID: r.ClientID, scopes: r.Scopes, audience: r.GetAudience(),
-			amr: r.AMR, authTime: r.AuthTime, authRequestID: r.ID}, nil
+			amr: r.AMR, acr: r.ACR, authTime: r.AuthTime, authRequestID: r.ID}, nil
 	case *RefreshToken:
 		return grant{personID: r.PersonID, clientID: r.ClientID, scopes: r.Scopes, audience: r.Audience,
-			amr: r.AMR, authTime: r.AuthTime, familyID: r.FamilyID, refreshID: r.ID}, nil
+			amr: r.AMR, acr: r.ACR, authTime: r.AuthTime, familyID: r.FamilyID, refreshID: r.ID}, nil
 	}
 	return grant{}, oidc.ErrUnsupportedGrantType()
 }
@@ -94,9 +96,9 @@ func (s *Storage) countToken(g grant) {
 func (s *Storage) insertAccessToken(ctx context.Context, q database.Querier, g grant) (string, time.Time, error) {
 	id, exp := uuid.NewString(), s.now().Add(s.accessTTL)
 	_, err := q.Exec(ctx, `
-		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at)
-		VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8)`,
-		id, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp)
+		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at, amr, acr)
+		VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9, $10)`,
+		id, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp, nonNil(g.amr), g.acr)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("storing access token: %w", err)
 	}
@@ -145,7 +147,7 @@ func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refres
 	accessID, exp, refresh = uuid.NewString(), s.now().Add(s.accessTTL), randomToken()
 	sum := sha256.Sum256([]byte(refresh))
 	args := []any{accessID, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp,
-		uuid.NewString(), sum[:], g.amr, g.authTime, s.now().Add(s.refreshTTL)}
+		uuid.NewString(), sum[:], nonNil(g.amr), g.authTime, s.now().Add(s.refreshTTL), g.acr}
 	sql := storeCodeTokens
 	if g.refreshID != "" {
 		sql, args = storeRotatedTokens, append(args, g.refreshID)
@@ -164,8 +166,9 @@ func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refres
 }
 
 // The statements of storeTokenPair: $1–$8 the access token, $9–$13 the
-// refresh token (its family is the access token's), $14 the refresh token
-// being rotated. Two statements rather than one with a condition, so that
+// refresh token (its family is the access token's), $14 the login's acr
+// (both tokens carry it, and its amr $11), $15 the refresh token being
+// rotated. Two statements rather than one with a condition, so that
 // each keeps a plan of its own.
 //
 // Both lock the person (FOR KEY SHARE, as the foreign keys of the inserts
@@ -181,18 +184,18 @@ const (
 		SELECT FROM people WHERE id = $2 AND status = 'admitted' FOR KEY SHARE
 	), `
 	insertTokenPair = `
-		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at)
-		SELECT $1, $2, $3, $4, $5, nullif($6, '')::uuid, $7, $8 FROM go_ahead
+		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at, amr, acr)
+		SELECT $1, $2, $3, $4, $5, nullif($6, '')::uuid, $7, $8, $11, $14 FROM go_ahead
 	), refresh AS (
-		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, auth_time, expires_at)
-		SELECT $9, $10, $7, $2, $3, $4, $5, $11, $12, $13 FROM go_ahead
+		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, auth_time, expires_at, acr)
+		SELECT $9, $10, $7, $2, $3, $4, $5, $11, $12, $13, $14 FROM go_ahead
 		RETURNING 1
 	)
 	SELECT EXISTS (SELECT FROM person), EXISTS (SELECT FROM refresh)`
 	storeCodeTokens    = lockAdmittedPerson + `go_ahead AS (SELECT FROM person), access AS (` + insertTokenPair
 	storeRotatedTokens = lockAdmittedPerson + `go_ahead AS (
 		UPDATE oidc_refresh_tokens SET rotated_at = now()
-		WHERE id = $14 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+		WHERE id = $15 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
 		  AND EXISTS (SELECT FROM person)
 		RETURNING 1
 	), access AS (` + insertTokenPair
@@ -209,11 +212,11 @@ func (s *Storage) refreshTokenByValue(ctx context.Context, token string) (*Refre
 	sum := sha256.Sum256([]byte(token))
 	var r RefreshToken
 	err := s.pool.QueryRow(ctx, `
-		SELECT t.id, t.family_id, t.person_id, t.client_id, t.scopes, t.audience, t.amr, t.auth_time, t.expires_at,
+		SELECT t.id, t.family_id, t.person_id, t.client_id, t.scopes, t.audience, t.amr, t.acr, t.auth_time, t.expires_at,
 		       t.rotated_at IS NOT NULL, t.revoked_at IS NOT NULL OR p.status <> 'admitted'
 		FROM oidc_refresh_tokens t JOIN people p ON p.id = t.person_id
 		WHERE t.token_hash = $1`, sum[:]).Scan(&r.ID, &r.FamilyID, &r.PersonID, &r.ClientID, &r.Scopes,
-		&r.Audience, &r.AMR, &r.AuthTime, &r.ExpiresAt, &r.rotated, &r.revoked)
+		&r.Audience, &r.AMR, &r.ACR, &r.AuthTime, &r.ExpiresAt, &r.rotated, &r.revoked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, op.ErrInvalidRefreshToken
 	}

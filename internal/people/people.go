@@ -88,6 +88,11 @@ func (p *Person) CanModerate() bool {
 	return p.Status == Admitted && (p.IsModerator() || p.IsSecretary())
 }
 
+// HasAnyRole reports whether p holds one of roles.
+func (p *Person) HasAnyRole(roles []string) bool {
+	return slices.ContainsFunc(p.Roles, func(r string) bool { return slices.Contains(roles, r) })
+}
+
 // Groups are the `groups` claim: "member" for admitted people, their
 // membership class, "secretary" and "moderator".
 func (p *Person) Groups() []string {

@@ -153,7 +153,8 @@ func csrfKey(secret string) []byte {
 }
 
 // withLogin puts who the browser's session belongs to in the request's
-// context, once, for every page. While the database is down no one can be
+// context, once, for every page, with the roles that need a second factor
+// (which the guards of those roles' pages check). While the database is down no one can be
 // recognised: rather than answer as if the person were logged out, pages
 // say so (503). Static files need no one.
 func withLogin(d Deps, next http.Handler) http.Handler {
@@ -167,7 +168,8 @@ func withLogin(d Deps, next http.Handler) http.Handler {
 			d.Render.Fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r)
+		ctx := page.WithSecondFactorRoles(r.Context(), d.Config.Security.RequireSecondFactor)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

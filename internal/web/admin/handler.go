@@ -1,9 +1,9 @@
 // Package admin owns the membership secretary's pages under /admin: the
-// dashboard, the applications queue, people, their standing and the roles
-// a secretary grants (moderator), the allowed email domains, the member
-// register (list, import, export), the membership changes the register
-// asks for and the dues lists, acceptance of the policies, members'
-// accounts on the co-op's services that need a look
+// dashboard, the applications queue, people, their standing, the roles a
+// secretary grants (moderator) and a reset of their second factors, the
+// allowed email domains, the member register (list, import, export), the
+// membership changes the register asks for and the dues lists, acceptance
+// of the policies, members' accounts on the co-op's services that need a look
 // (with Retry) and the audit log.
 //
 // Every route requires a logged-in, admitted secretary. It holds no product
@@ -21,6 +21,7 @@ import (
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/membership"
+	"github.com/coopgate/coopgate/internal/secondfactor"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -34,7 +35,9 @@ type Handler struct {
 	Downstream *provisioning.Provisioner
 	// Membership carries out the register's changes and follows dues.
 	Membership *membership.Service
-	Log        *slog.Logger
+	// Factors resets a person's second factors (never the secretary's own).
+	Factors *secondfactor.Service
+	Log     *slog.Logger
 }
 
 // Mount adds the area's routes, each behind the secretary check.
@@ -52,6 +55,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		{"POST /admin/people/{id}/cease", h.cease},
 		{"POST /admin/people/{id}/reinstate", h.reinstate},
 		{"POST /admin/people/{id}/role", h.setRole},
+		{"POST /admin/people/{id}/second-factor/reset", h.resetSecondFactor},
 		{"GET /admin/domains", h.showDomains},
 		{"POST /admin/domains", h.addDomain},
 		{"GET /admin/domains/{domain}/remove", h.confirmRemoveDomain},

@@ -28,6 +28,7 @@ type PersonPage struct {
 	OtherEmails     []people.OtherEmail
 	Standing        membership.Standing
 	PendingChange   *membership.Change // what the register asks of them, waiting
+	SecondFactor    SecondFactor
 	Notice          string
 	CeaseReason     string
 	CeaseError      string
@@ -61,6 +62,8 @@ func (h *Handler) showPerson(w http.ResponseWriter, r *http.Request) error {
 		data.Notice = "They are a moderator now: they record the co-op's federation decisions and decide members' proposals."
 	case "role_revoked":
 		data.Notice = "They are no longer a moderator."
+	case "second-factor-reset":
+		data.Notice = "Their second factors are reset, and they have been told by mail. They log in with their password and set up a new one."
 	}
 	return h.renderPerson(w, r, http.StatusOK, data)
 }
@@ -89,6 +92,9 @@ func (h *Handler) personPage(ctx context.Context, id string) (*PersonPage, error
 	}
 	data.Accounts = h.accounts(ctx, p.ID)
 	if err := h.personMembership(ctx, data); err != nil {
+		return nil, err
+	}
+	if data.SecondFactor, err = h.secondFactor(ctx, p); err != nil {
 		return nil, err
 	}
 	return data, nil

@@ -24,6 +24,7 @@ type LoginPage struct {
 	ClientName    string // the service being logged in to, if any
 	Email         string
 	Error         string
+	Passkeys      bool // offer "Log in with a passkey" (the issuer is a domain name)
 }
 
 func (h *Handler) authRequest(ctx context.Context, id string) (*oidc.AuthRequest, error) {
@@ -58,13 +59,13 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	login := session.FromContext(r.Context())
 	if login.Person != nil && h.servesLogin(ar, login) {
-		return h.finish(w, r, login.Person, ar, login.AuthTime)
+		return h.finish(w, r, login, ar)
 	}
 	if ar != nil && ar.PromptNone() {
 		op.AuthRequestError(w, r, ar, zoidc.ErrLoginRequired(), h.Provider)
 		return nil
 	}
-	data := LoginPage{AuthRequestID: id, ClientName: h.clientName(ar)}
+	data := LoginPage{AuthRequestID: id, ClientName: h.clientName(ar), Passkeys: h.Factors.PasskeysOn()}
 	if ar != nil {
 		data.Email = ar.LoginHint
 	}
@@ -93,7 +94,8 @@ const (
 // wrong password.
 func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	data := LoginPage{AuthRequestID: r.PostFormValue("id"), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	data := LoginPage{AuthRequestID: r.PostFormValue("id"), Email: strings.TrimSpace(r.PostFormValue("email")),
+		Passkeys: h.Factors.PasskeysOn()}
 	err := h.tryLogin(w, r, &data)
 	if !database.Unavailable(err) {
 		return err
@@ -132,13 +134,16 @@ func (h *Handler) tryLogin(w http.ResponseWriter, r *http.Request, data *LoginPa
 		return err
 	}
 	now := h.Now()
+	if asked, err := h.askSecondFactor(w, r, p, ar, now); asked || err != nil {
+		return err
+	}
 	if err := h.Sessions.LogIn(w, r, p, now); err != nil {
 		return err
 	}
 	http.SetCookie(w, h.Devices.Cookie(p.ID))
 	h.count("success")
 	h.Log.InfoContext(ctx, "login", "person", p.ID, "request_id", page.RequestID(ctx))
-	return h.finish(w, r, p, ar, now)
+	return h.finish(w, r, session.Login{Person: p, AuthTime: now, Methods: []string{session.Password}}, ar)
 }
 
 // wrongPassword counts a failed attempt and shows the form again.
