@@ -33,9 +33,11 @@ func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) error {
 	if len(list) == 0 {
 		return page.NotFound()
 	}
+	// What ModeratorOnly guards on the moderators' pages is guarded here
+	// alike: a login that owes its second factor sees the public's view.
 	me := page.Me(r.Context())
 	data := HistoryPage{Domain: list[0].PublicDomain(), RealName: domain, Digest: fed.Digest(domain), Decisions: list,
-		Moderator: me != nil && me.CanModerate()}
+		Moderator: me != nil && me.CanModerate() && !page.SecondFactorDue(r.Context())}
 	if list[0].Action == fed.Block {
 		data.Current = &list[0]
 	}
