@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -134,9 +133,6 @@ func (s *Service) UseRecoveryCode(ctx context.Context, p *people.Person, code st
 		return s.record(ctx, tx, actor, p, "second_factor.recovery_code_use", map[string]int{"left": left},
 			fmt.Sprintf("A recovery code was used to log in to your account. %d %s left.", left, plural(left, "is", "are")))
 	})
-	if errors.Is(err, ErrWrongCode) {
-		return 0, s.failed(ctx, p.ID, err)
-	}
 	if err != nil {
 		return 0, err
 	}

@@ -14,24 +14,28 @@ import (
 // hundred thousand a day.
 var wrongCodes = ratelimit.Rule{Name: "second-factor-fail", Max: 5, Window: 15 * time.Minute}
 
-// throttled is ErrTooManyTries when personID has tried too many wrong codes.
+// throttled counts a try of a code for personID before it is checked,
+// and is ErrTooManyTries past the limit. Counting first is what holds the
+// limit against tries sent at once: were they counted after their check,
+// all of them would be checked before any was counted. A try refused
+// already is not counted, so the owner's wait does not grow with an
+// attacker's tries; a good code forgets the count (succeeded).
 func (s *Service) throttled(ctx context.Context, personID string) error {
 	over, err := s.limits.Exceeded(ctx, wrongCodes, personID)
 	if err != nil {
 		return err
 	}
+	if !over {
+		within, err := s.limits.Hit(ctx, wrongCodes, personID)
+		if err != nil {
+			return err
+		}
+		over = !within
+	}
 	if over {
 		return ErrTooManyTries
 	}
 	return nil
-}
-
-// failed counts a wrong code and returns why it was wrong.
-func (s *Service) failed(ctx context.Context, personID string, why error) error {
-	if _, err := s.limits.Hit(ctx, wrongCodes, personID); err != nil {
-		return err
-	}
-	return why
 }
 
 // succeeded forgets personID's wrong codes.

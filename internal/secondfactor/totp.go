@@ -124,10 +124,10 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *people.Person, code string
 		return s.record(ctx, tx, actor, p, "second_factor.totp_add", nil,
 			"An authenticator app was set up to give codes for your account.")
 	})
-	if errors.Is(err, ErrWrongCode) {
-		return nil, s.failed(ctx, p.ID, err)
+	if err != nil {
+		return nil, err
 	}
-	return codes, err
+	return codes, s.succeeded(ctx, p.ID)
 }
 
 // CheckTOTP checks a code of p's authenticator app. A good code works
@@ -142,7 +142,7 @@ func (s *Service) CheckTOTP(ctx context.Context, p *people.Person, code string) 
 	}
 	step, ok := matchStep(secret, code, s.now())
 	if !ok {
-		return s.failed(ctx, p.ID, ErrWrongCode)
+		return ErrWrongCode
 	}
 	// Of two logins with one code at once, one moves last_step on.
 	tag, err := s.pool.Exec(ctx, `UPDATE second_factor_totp SET last_step = $2
@@ -151,7 +151,7 @@ func (s *Service) CheckTOTP(ctx context.Context, p *people.Person, code string) 
 		return fmt.Errorf("secondfactor: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return s.failed(ctx, p.ID, ErrCodeUsed)
+		return ErrCodeUsed
 	}
 	return s.succeeded(ctx, p.ID)
 }

@@ -146,3 +146,44 @@ func TestWrongCodesAreLimitedPerPerson(t *testing.T) {
 		t.Errorf("half an hour later: %v", err)
 	}
 }
+
+// TestWrongCodesLimitHoldsAgainstParallelGuesses: guesses sent at once
+// (many browsers, one password) are counted before they are checked, so
+// no more than the limit are ever checked, however they interleave.
+func TestWrongCodesLimitHoldsAgainstParallelGuesses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, pool, clk := newService(t, "https://id.example.coop")
+	ann := peopletest.Admitted(t, pool, "ann@example.coop")
+	enrolTOTP(t, s, ann, clk)
+	clk.t = clk.t.Add(totpPeriod)
+
+	const guesses = 40
+	var wg sync.WaitGroup
+	errs := make([]error, guesses)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				errs[i] = s.CheckTOTP(ctx, ann, "000000")
+			} else {
+				_, errs[i] = s.UseRecoveryCode(ctx, ann, "0000-0000-0000", actor)
+			}
+		}()
+	}
+	wg.Wait()
+	checked := 0
+	for _, err := range errs {
+		switch {
+		case errors.Is(err, ErrTooManyTries):
+		case errors.Is(err, ErrWrongCode), errors.Is(err, ErrCodeUsed):
+			checked++
+		default:
+			t.Fatalf("a guess: %v", err)
+		}
+	}
+	if checked > wrongCodes.Max {
+		t.Errorf("%d of %d guesses sent at once were checked; want at most %d", checked, guesses, wrongCodes.Max)
+	}
+}

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -30,7 +31,8 @@ const (
 	awaitingKey        = "second_factor_person"
 	awaitingAtKey      = "second_factor_at"
 	awaitingMethodsKey = "second_factor_amr"
-	ceremonyKey        = "ceremony" // the handle of the passkey ceremony under way
+	awaitingMarkKey    = "second_factor_mark" // passwordMark of the password given
+	ceremonyKey        = "ceremony"           // the handle of the passkey ceremony under way
 )
 
 // Manager owns the browser session.
@@ -182,6 +184,22 @@ type Awaiting struct {
 	PersonID string
 	At       time.Time // when the first factor was given
 	Methods  []string  // how
+	mark     string    // passwordMark of the person then
+}
+
+// Still reports whether p (the person it waits for, as they are now) may
+// still give the second factor of a: not after a password reset since.
+// The reset ends every session of the person's, but not this one, which
+// names nobody yet.
+func (a Awaiting) Still(p *people.Person) bool {
+	return p.ID == a.PersonID && a.mark == passwordMark(p)
+}
+
+// passwordMark changes whenever p's password does (its hash is salted
+// anew), and gives nothing of it away.
+func passwordMark(p *people.Person) string {
+	sum := sha256.Sum256([]byte("coopgate awaiting second factor\x00" + p.PasswordHash))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // AwaitSecondFactor remembers that p gave a first factor (amr) at at and
@@ -192,7 +210,8 @@ func (m *Manager) AwaitSecondFactor(w http.ResponseWriter, r *http.Request, p *p
 	if err != nil {
 		return err
 	}
-	values := map[any]any{awaitingKey: p.ID, awaitingAtKey: at.Unix(), awaitingMethodsKey: strings.Join(amr, " ")}
+	values := map[any]any{awaitingKey: p.ID, awaitingAtKey: at.Unix(), awaitingMethodsKey: strings.Join(amr, " "),
+		awaitingMarkKey: passwordMark(p)}
 	if id, _ := sess.Values[personKey].(string); id == p.ID {
 		for _, k := range []string{personKey, authTimeKey, methodsKey, loginKey} {
 			values[k] = sess.Values[k]
@@ -212,7 +231,8 @@ func (m *Manager) AwaitingSecondFactor(r *http.Request) (Awaiting, bool) {
 	if id == "" {
 		return Awaiting{}, false
 	}
-	return Awaiting{PersonID: id, At: time.Unix(at, 0), Methods: methods(sess.Values[awaitingMethodsKey])}, true
+	mark, _ := sess.Values[awaitingMarkKey].(string)
+	return Awaiting{PersonID: id, At: time.Unix(at, 0), Methods: methods(sess.Values[awaitingMethodsKey]), mark: mark}, true
 }
 
 // BeginCeremony gives the session a new random handle for a passkey

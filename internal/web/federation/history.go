@@ -33,9 +33,11 @@ func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) error {
 	if len(list) == 0 {
 		return page.NotFound()
 	}
+	// What ModeratorOnly guards on the moderators' pages is guarded here
+	// alike: a login that owes its second factor sees the public's view.
 	me := page.Me(r.Context())
-	data := HistoryPage{Domain: list[0].PublicDomain(), RealName: domain, Digest: fed.Digest(domain), Decisions: list,
-		Moderator: me != nil && me.CanModerate()}
+	data := HistoryPage{Domain: publicName(list), RealName: domain, Digest: fed.Digest(domain), Decisions: list,
+		Moderator: me != nil && me.CanModerate() && !page.SecondFactorDue(r.Context())}
 	if list[0].Action == fed.Block {
 		data.Current = &list[0]
 	}
@@ -43,6 +45,18 @@ func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) error {
 		data.Notice = "The decision is recorded and published. Mastodon is told in a moment; the moderators' page shows how that went."
 	}
 	return h.Render.Render(w, r, http.StatusOK, "federation/history", data.Domain, data)
+}
+
+// publicName is how a domain's history (newest first) names it: as its
+// latest block did. A lift records no choice to publish a name that the
+// block it lifts starred out.
+func publicName(list []fed.Decision) string {
+	for _, d := range list {
+		if d.Action == fed.Block {
+			return d.PublicDomain()
+		}
+	}
+	return list[0].Domain
 }
 
 // domainOf reads a history page's key: a domain as typed, or the digest

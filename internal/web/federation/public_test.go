@@ -94,3 +94,23 @@ func TestModerationIsForModerators(t *testing.T) {
 	wantLacks(t, "a member's menu", body, `href="/moderation/federation"`)
 	wantContains(t, "a member's list", body, `href="/federation/propose"`)
 }
+
+// TestLiftKeepsAnObfuscatedDomainStarred: lifting a block that starred its
+// domain out does not publish the name: its history, found by the digest
+// the list showed or by the name typed, still stars it out.
+func TestLiftKeepsAnObfuscatedDomainStarred(t *testing.T) {
+	g, _ := gateway(t)
+	mo, _ := moderator(t, g, "mo@example.coop", "mo")
+	slur := spam("slurname.example")
+	slur.Ground, slur.Obfuscate, slur.PublicReason, slur.Reference = fed.HateSpeech, true, "Hate speech", "Decided at the general meeting"
+	record(t, g, slur, mo)
+	record(t, g, fed.NewDecision{Domain: "slurname.example", Action: fed.Lift, PublicReason: "The server closed", Reference: "x"}, mo)
+
+	anon := apptest.Browser(t)
+	for _, path := range []string{"/federation/" + fed.Digest("slurname.example"), "/federation/slurname.example"} {
+		resp, body := apptest.Get(t, anon, g.URL+path)
+		wantStatus(t, path, resp, http.StatusOK)
+		wantContains(t, path, body, "Not blocked now", "The server closed", "slurn***.***mple")
+		wantLacks(t, path, body, "slurname.example")
+	}
+}

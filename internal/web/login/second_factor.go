@@ -44,8 +44,8 @@ func (h *Handler) secondFactorLogin(r *http.Request) (l session.Login, ok bool, 
 	ctx := r.Context()
 	if a, waiting := h.Sessions.AwaitingSecondFactor(r); waiting && h.Now().Sub(a.At) < awaitFor {
 		p, err := people.ByID(ctx, h.Pool, a.PersonID)
-		if errors.Is(err, people.ErrNotFound) {
-			return l, false, nil
+		if errors.Is(err, people.ErrNotFound) || (err == nil && !a.Still(p)) {
+			return l, false, nil // gone, or their password was reset since
 		}
 		return session.Login{Person: p, AuthTime: a.At, Methods: a.Methods}, err == nil, err
 	}

@@ -151,9 +151,15 @@ func JSON(w http.ResponseWriter, body []byte) error {
 
 // LocalPath is s if it is a path on this site ("/admin"), to go back to
 // after a step; "" otherwise, so that no link can send a person elsewhere.
+// Browsers drop tabs and newlines from a Location before reading it
+// (WHATWG URL parsing: "/<tab>/evil.example" is "//evil.example"), so no
+// control character may be in it either.
 func LocalPath(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "\\\r\n") {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') ||
+		strings.ContainsFunc(s, isControl) {
 		return ""
 	}
 	return s
 }
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
