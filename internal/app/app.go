@@ -154,7 +154,7 @@ func (a *App) prepareKeys(ctx context.Context) error {
 	if a.Box, err = seal.New(key); err != nil {
 		return fmt.Errorf("crypto_key: %w", err)
 	}
-	a.Keys = oidc.NewKeyring(a.Pool, a.Box, a.Config.Keys.PublishLead, a.Config.Keys.RetiredFor)
+	a.Keys = oidc.NewKeyring(a.Pool, a.Box, a.Config.Keys.PublishLead, a.Config.Keys.RetiredFor, oidc.AlgorithmsInUse(a.Config.Clients))
 	return a.Keys.Ensure(ctx)
 }
 

@@ -145,7 +145,7 @@ func wantLoggedIn(t *testing.T, r *rp, browser *http.Client, want bool) {
 // expired an hour ago, as Discourse sends the one it got at login.
 func expiredIDToken(t *testing.T, g *apptest.Gateway, sub string) string {
 	t.Helper()
-	key, err := g.App.Keys.Signing(context.Background())
+	key, err := g.App.Keys.Signing(context.Background(), jose.RS256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,13 @@ type rp struct {
 
 func newRP(t testing.TB, g *apptest.Gateway, scopes ...string) *rp {
 	t.Helper()
+	return newRPAs(t, g, apptest.ClientID, scopes...)
+}
+
+// newRPAs is the relying party of another configured client (with the
+// same secret and redirect URI).
+func newRPAs(t testing.TB, g *apptest.Gateway, clientID string, scopes ...string) *rp {
+	t.Helper()
 	p, err := gooidc.NewProvider(context.Background(), g.URL)
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
@@ -32,7 +39,7 @@ func newRP(t testing.TB, g *apptest.Gateway, scopes ...string) *rp {
 	if len(scopes) == 0 {
 		scopes = []string{gooidc.ScopeOpenID, "profile", "email", "groups", gooidc.ScopeOfflineAccess}
 	}
-	return &rp{g: g, provider: p, oauth: &oauth2.Config{ClientID: apptest.ClientID, ClientSecret: apptest.ClientSecret,
+	return &rp{g: g, provider: p, oauth: &oauth2.Config{ClientID: clientID, ClientSecret: apptest.ClientSecret,
 		Endpoint: endpoint(p), RedirectURL: apptest.RedirectURI, Scopes: scopes}}
 }
 
@@ -125,7 +132,7 @@ func TestCodeFlowWithPKCEAsAnIndependentClient(t *testing.T) {
 func verifyIDToken(t *testing.T, r *rp, tok *oauth2.Token, nonce string) *gooidc.IDToken {
 	t.Helper()
 	raw, _ := tok.Extra("id_token").(string)
-	idt, err := r.provider.Verifier(&gooidc.Config{ClientID: apptest.ClientID}).Verify(context.Background(), raw)
+	idt, err := r.provider.Verifier(&gooidc.Config{ClientID: r.oauth.ClientID}).Verify(context.Background(), raw)
 	if err != nil {
 		t.Fatalf("ID token: %v", err)
 	}

@@ -94,18 +94,23 @@ func (s *Storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) 
 	return nil
 }
 
-// SigningKey is the key that signs ID tokens now.
+// SigningKey is the RS256 key that signs now: op's default. A client's ID
+// tokens are signed with its own algorithm's key (clientSigning, server.go).
 func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
-	k, err := s.keys.Signing(ctx)
+	return s.signingKey(ctx, jose.RS256)
+}
+
+func (s *Storage) signingKey(ctx context.Context, alg jose.SignatureAlgorithm) (op.SigningKey, error) {
+	k, err := s.keys.Signing(ctx, alg)
 	if err != nil {
 		return nil, internalError(err)
 	}
 	return k, nil
 }
 
-// SignatureAlgorithms lists what ID tokens are signed with.
+// SignatureAlgorithms lists what ID tokens may be signed with, for discovery.
 func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.RS256}, nil
+	return slices.Clone(SignatureAlgorithms), nil
 }
 
 // KeySet is what the JWKS endpoint publishes.
