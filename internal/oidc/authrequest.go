@@ -16,6 +16,7 @@ import (
 // AuthRequest is one authorization request, from /authorize until its code is
 // exchanged (or it expires).
 type AuthRequest struct {
+	issuedTo
 	ID                  string
 	ClientID            string
 	RedirectURI         string

@@ -143,11 +143,18 @@ func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string,
 	return nil
 }
 
-// SetUserinfoFromRequest fills the ID token's claims.
+// SetUserinfoFromRequest fills the ID token's claims: from the person as
+// the statement that stored the tokens read them, or read now.
 func (s *Storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	p, err := people.ByID(ctx, s.pool, req.GetSubject())
-	if err != nil {
-		return internalError(err)
+	var p *people.Person
+	if c, ok := req.(claimsCarrier); ok {
+		p = c.carriedClaims()
+	}
+	if p == nil {
+		var err error
+		if p, err = people.ByID(ctx, s.pool, req.GetSubject()); err != nil {
+			return internalError(err)
+		}
 	}
 	if err := s.fillUserinfo(ctx, ui, p, scopes); err != nil {
 		return internalError(err)
@@ -162,13 +169,11 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, t
 	var scopes []string
 	p := people.Person{ID: subject}
 	err := s.pool.QueryRow(ctx, `
-		SELECT t.scopes, p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.status, p.roles,
-		       coalesce(r.class, '')
+		SELECT t.scopes, `+claimsColumns+`
 		FROM oidc_access_tokens t JOIN people p ON p.id = t.person_id
 		     LEFT JOIN register_entries r ON r.id = p.register_entry_id
 		WHERE t.id = $1 AND t.person_id::text = $2 AND t.expires_at > now() AND p.status = 'admitted'`,
-		tokenID, subject).Scan(&scopes, &p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.Status, &p.Roles,
-		&p.MembershipClass)
+		tokenID, subject).Scan(append([]any{&scopes}, claimsDest(&p)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errTokenInactive
 	}
@@ -223,6 +228,14 @@ func (s *Storage) accessToken(ctx context.Context, id, subject string) (*accessT
 		return nil, fmt.Errorf("loading access token: %w", err)
 	}
 	return &t, nil
+}
+
+// claimsColumns are what the claims are made of, from people p and the
+// register entry r joined to it; claimsDest scans them.
+const claimsColumns = `p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.status, p.roles, coalesce(r.class, '')`
+
+func claimsDest(p *people.Person) []any {
+	return []any{&p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.Status, &p.Roles, &p.MembershipClass}
 }
 
 // fillUserinfo sets the claims each scope grants.

@@ -15,10 +15,12 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
 )
 
 // RefreshToken is a stored refresh token, as the refresh grant sees it.
 type RefreshToken struct {
+	issuedTo
 	ID        string
 	FamilyID  string
 	PersonID  string
@@ -117,7 +119,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if g.familyID == "" {
 		g.familyID = g.authRequestID // a family starts at the code exchange
 	}
-	accessID, refresh, exp, err := s.storeTokenPair(ctx, g)
+	accessID, refresh, exp, claims, err := s.storeTokenPair(ctx, g)
 	switch {
 	case errors.Is(err, errRefreshSpent):
 		_ = s.revokeFamily(ctx, g.familyID)
@@ -128,8 +130,25 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		return "", "", time.Time{}, internalError(err)
 	}
 	s.countToken(g)
+	if c, ok := req.(claimsCarrier); ok {
+		c.carryClaims(claims)
+	}
 	return accessID, refresh, exp, nil
 }
+
+// claimsCarrier is a token request that carries the person as the statement
+// issuing its tokens read them, for the ID token's claims: reading the
+// person again would be one more round trip per grant.
+type claimsCarrier interface {
+	carryClaims(*people.Person)
+	carriedClaims() *people.Person
+}
+
+// issuedTo is the person a token request's tokens were issued to.
+type issuedTo struct{ person *people.Person }
+
+func (i *issuedTo) carryClaims(p *people.Person)  { i.person = p }
+func (i *issuedTo) carriedClaims() *people.Person { return i.person }
 
 // errNotAdmitted is returned when tokens would go to a person who is no
 // longer admitted (their membership ended while the request was on its way).
@@ -137,11 +156,12 @@ var errNotAdmitted = errors.New("person not admitted")
 
 // storeTokenPair spends the refresh token being rotated (if any) and stores
 // the new access and refresh tokens in one statement: one round trip to the
-// database instead of five for a transaction, and as atomic. Should the
-// presented refresh token be spent already (a concurrent refresh won the
-// row lock), nothing is stored and errRefreshSpent is returned; should the
-// person no longer be admitted, errNotAdmitted.
-func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refresh string, exp time.Time, err error) {
+// database instead of five for a transaction, and as atomic. It returns the
+// person's claims as the statement read them. Should the presented refresh
+// token be spent already (a concurrent refresh won the row lock), nothing
+// is stored and errRefreshSpent is returned; should the person no longer be
+// admitted, errNotAdmitted.
+func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refresh string, exp time.Time, claims *people.Person, err error) {
 	accessID, exp, refresh = uuid.NewString(), s.now().Add(s.accessTTL), randomToken()
 	sum := sha256.Sum256([]byte(refresh))
 	args := []any{accessID, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp,
@@ -150,17 +170,18 @@ func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refres
 	if g.refreshID != "" {
 		sql, args = storeRotatedTokens, append(args, g.refreshID)
 	}
-	var admitted, stored bool
-	err = s.pool.QueryRow(ctx, sql, args...).Scan(&admitted, &stored)
+	var stored bool
+	claims = &people.Person{ID: g.personID}
+	err = s.pool.QueryRow(ctx, sql, args...).Scan(append([]any{&stored}, claimsDest(claims)...)...)
 	switch {
+	case errors.Is(err, pgx.ErrNoRows): // the person CTE found nobody admitted
+		return "", "", time.Time{}, nil, errNotAdmitted
 	case err != nil:
-		return "", "", time.Time{}, fmt.Errorf("storing tokens: %w", err)
-	case !admitted:
-		return "", "", time.Time{}, errNotAdmitted
+		return "", "", time.Time{}, nil, fmt.Errorf("storing tokens: %w", err)
 	case !stored:
-		return "", "", time.Time{}, errRefreshSpent
+		return "", "", time.Time{}, nil, errRefreshSpent
 	}
-	return accessID, refresh, exp, nil
+	return accessID, refresh, exp, claims, nil
 }
 
 // The statements of storeTokenPair: $1–$8 the access token, $9–$13 the
@@ -175,10 +196,14 @@ func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refres
 // that locked its refresh token row first and the person second could
 // deadlock with it. The person's lock is an InitPlan of the UPDATE, taken
 // before the UPDATE's scan reaches the refresh token's row.
+//
+// The person's row, read under that lock, also gives the ID token's claims
+// (claimsColumns): no row at all means the person is not admitted.
 const (
 	lockAdmittedPerson = `
 	WITH person AS (
-		SELECT FROM people WHERE id = $2 AND status = 'admitted' FOR KEY SHARE
+		SELECT ` + claimsColumns + ` FROM people p LEFT JOIN register_entries r ON r.id = p.register_entry_id
+		WHERE p.id = $2 AND p.status = 'admitted' FOR KEY SHARE OF p
 	), `
 	insertTokenPair = `
 		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at)
@@ -188,7 +213,7 @@ const (
 		SELECT $9, $10, $7, $2, $3, $4, $5, $11, $12, $13 FROM go_ahead
 		RETURNING 1
 	)
-	SELECT EXISTS (SELECT FROM person), EXISTS (SELECT FROM refresh)`
+	SELECT EXISTS (SELECT FROM refresh), person.* FROM person`
 	storeCodeTokens    = lockAdmittedPerson + `go_ahead AS (SELECT FROM person), access AS (` + insertTokenPair
 	storeRotatedTokens = lockAdmittedPerson + `go_ahead AS (
 		UPDATE oidc_refresh_tokens SET rotated_at = now()

@@ -1,0 +1,157 @@
+package oidc
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/pgtest"
+	"github.com/coopgate/coopgate/internal/seal"
+)
+
+// statementLog records the SQL a pool sends, so that a test can count the
+// round trips one request costs.
+type statementLog struct {
+	mu   sync.Mutex
+	sqls []string
+}
+
+func (l *statementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sqls = append(l.sqls, d.SQL)
+	return ctx
+}
+
+func (l *statementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (l *statementLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.sqls
+	l.sqls = nil
+	return out
+}
+
+// TestTokenGrantsRoundTrips: a refresh costs two statements (find the
+// token; spend it and store the new pair, reading the person's claims under
+// the person's lock) and a code exchange three (find the code; spend it;
+// store the pair), not one more each to read the person again for the ID
+// token, whose claims are still the person's.
+func TestTokenGrantsRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	log := &statementLog{}
+	h, s := tracedProvider(t, log)
+	personID := admittedPerson(t, s.pool)
+	verifier := "a-pkce-verifier-of-enough-length-0123456789abcdef"
+	sum := sha256.Sum256([]byte(verifier))
+	a, err := s.CreateAuthRequest(ctx, &oidc.AuthRequest{ClientID: "rp", RedirectURI: "https://rp.example/cb",
+		Scopes: []string{"openid", "email", "offline_access"}, ResponseType: oidc.ResponseTypeCode,
+		CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), CodeChallengeMethod: oidc.CodeChallengeMethodS256}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteAuthRequest(ctx, a.GetID(), personID, time.Now(), []string{"pwd"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveAuthCode(ctx, a.GetID(), "the-code"); err != nil {
+		t.Fatal(err)
+	}
+	log.take()
+	first := postToken(t, h, url.Values{"grant_type": {"authorization_code"}, "code": {"the-code"},
+		"redirect_uri": {"https://rp.example/cb"}, "code_verifier": {verifier}})
+	if sqls := log.take(); len(sqls) != 3 {
+		t.Errorf("a code exchange sent %d statements; want 3:\n%s", len(sqls), strings.Join(sqls, "\n---\n"))
+	}
+	postToken(t, h, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}})
+	if sqls := log.take(); len(sqls) != 2 {
+		t.Errorf("a refresh sent %d statements; want 2:\n%s", len(sqls), strings.Join(sqls, "\n---\n"))
+	}
+}
+
+type tokenReply struct {
+	RefreshToken string `json:"refresh_token"`
+	IDToken      string `json:"id_token"`
+}
+
+// postToken calls the token endpoint as client rp and checks that the ID
+// token carries the person's email.
+func postToken(t *testing.T, h http.Handler, form url.Values) tokenReply {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("rp", "test-secret-0123456789")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var reply tokenReply
+	if err := json.Unmarshal(rec.Body.Bytes(), &reply); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("%s: %d %s", form.Get("grant_type"), rec.Code, rec.Body)
+	}
+	jws, err := jose.ParseSigned(reply.IDToken, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct{ Email string }
+	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &claims); err != nil || claims.Email != "ann@example.coop" {
+		t.Errorf("%s: ID token email %q (%v); want the person's", form.Get("grant_type"), claims.Email, err)
+	}
+	return reply
+}
+
+// tracedProvider is a provider whose storage's statements go to log.
+func tracedProvider(t *testing.T, log *statementLog) (http.Handler, *Storage) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(`
+issuer: http://127.0.0.1:8080
+database_url: postgres://unused
+crypto_key: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
+cookie_secret: test-cookie-secret-0123456789abcdef
+coop: {name: Test Co-op}
+smtp: {from: id@example.coop, console: true}
+clients:
+  - {id: rp, name: RP, secret: test-secret-0123456789, auth_method: client_secret_basic,
+     redirect_uris: ['https://rp.example/cb'], scopes: [openid, email, offline_access]}
+`), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := pgxpool.ParseConfig(pgtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc.ConnConfig.Tracer = log
+	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	box, _ := seal.New(bytes.Repeat([]byte{1}, 32))
+	keys := NewKeyring(pool, box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor, AlgorithmsInUse(cfg.Clients))
+	if err := keys.Ensure(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := NewStorage(cfg, Deps{Pool: pool, Keys: keys, Log: quiet})
+	p, err := NewProvider(cfg, s, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Handler(), s
+}
