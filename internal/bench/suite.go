@@ -52,8 +52,8 @@ type suite struct {
 	warmup    time.Duration
 	workers   int
 	users     int
-	members   int           // Monday morning: how many different people arrive
-	window    time.Duration // ... spread over this long
+	members   int            // Monday morning: how many different people arrive
+	window    time.Duration  // ... spread over this long
 	sessions  []*http.Client // per worker, a browser that stays signed in
 	cpu       *cpuMeter      // the server's CPU time; nil if unknown
 }

@@ -22,7 +22,8 @@ import (
 	"github.com/coopgate/coopgate/internal/seal"
 )
 
-func testProvider(t testing.TB, moreClients ...string) (*Provider, *Keyring) {
+// testConfig is a configuration with the clients given (YAML list items).
+func testConfig(t testing.TB, clients ...string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse([]byte(`
 issuer: http://127.0.0.1:8080
@@ -32,11 +33,18 @@ cookie_secret: test-cookie-secret-0123456789abcdef
 coop: {name: Test Co-op}
 smtp: {from: id@example.coop, console: true}
 clients:
-  - {id: rp, name: RP, secret: test-secret-0123456789, auth_method: client_secret_basic, redirect_uris: ['https://rp.example/cb']}
-`+strings.Join(moreClients, "")), func(string) string { return "" })
+`+strings.Join(clients, "")), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+func testProvider(t testing.TB, moreClients ...string) (*Provider, *Keyring) {
+	t.Helper()
+	cfg := testConfig(t, append([]string{
+		"  - {id: rp, name: RP, secret: test-secret-0123456789, auth_method: client_secret_basic, redirect_uris: ['https://rp.example/cb']}\n",
+	}, moreClients...)...)
 	box, _ := seal.New(bytes.Repeat([]byte{1}, 32))
 	keys := NewKeyring(pgtest.New(t), box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor, AlgorithmsInUse(cfg.Clients))
 	if err := keys.Ensure(context.Background()); err != nil {

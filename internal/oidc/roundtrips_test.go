@@ -21,7 +21,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
-	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/pgtest"
 	"github.com/coopgate/coopgate/internal/seal"
 )
@@ -118,20 +117,9 @@ func postToken(t *testing.T, h http.Handler, form url.Values) tokenReply {
 // tracedProvider is a provider whose storage's statements go to log.
 func tracedProvider(t *testing.T, log *statementLog) (http.Handler, *Storage) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(`
-issuer: http://127.0.0.1:8080
-database_url: postgres://unused
-crypto_key: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
-cookie_secret: test-cookie-secret-0123456789abcdef
-coop: {name: Test Co-op}
-smtp: {from: id@example.coop, console: true}
-clients:
-  - {id: rp, name: RP, secret: test-secret-0123456789, auth_method: client_secret_basic,
+	cfg := testConfig(t, `  - {id: rp, name: RP, secret: test-secret-0123456789, auth_method: client_secret_basic,
      redirect_uris: ['https://rp.example/cb'], scopes: [openid, email, offline_access]}
-`), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	pc, err := pgxpool.ParseConfig(pgtest.NewURL(t))
 	if err != nil {
 		t.Fatal(err)
