@@ -178,9 +178,18 @@ clients:
     auth_method: client_secret_basic
     redirect_uris: [` + bc.RedirectURI + `]
     scopes: [openid, profile, email, offline_access]
-    id_token_signed_response_alg: ` + alg + `
-log: {format: text, level: warn}
+` + algLine(alg) + `log: {format: text, level: warn}
 `
+}
+
+// algLine sets the client's ID token algorithm, unless it is the default:
+// a build from before the setting existed (-coopgate-bin) then still takes
+// the configuration, for RS256.
+func algLine(alg string) string {
+	if alg == "RS256" {
+		return ""
+	}
+	return "    id_token_signed_response_alg: " + alg + "\n"
 }
 
 func secret(n int) string {
