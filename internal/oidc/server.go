@@ -15,7 +15,8 @@ import (
 //   - the client is authenticated before its code is spent (op's Server
 //     calls VerifyClient first; its older Provider handler spent the code
 //     before checking the secret), and the code is spent only once the PKCE
-//     verifier, client and redirect URI match;
+//     verifier, client and redirect URI match, by the statement that stores
+//     its tokens;
 //   - a storage failure reaches the client as server_error, never as
 //     invalid_grant (a relying party throws its refresh token away at that)
 //     nor as an inactive token;
@@ -72,12 +73,8 @@ func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if r.Data.RedirectURI != authReq.GetRedirectURI() {
 		return nil, oidc.ErrInvalidGrant().WithDescription("redirect_uri does not correspond")
 	}
-	switch err := s.storage.spendCode(ctx, r.Data.Code); {
-	case errors.Is(err, ErrNotFound):
-		return nil, oidc.ErrInvalidGrant().WithDescription("invalid code")
-	case err != nil:
-		return nil, err
-	}
+	// Storing the tokens spends the code (storeTokens): a code exchanged
+	// twice at once gets tokens once.
 	resp, err := op.CreateTokenResponse(ctx, authReq, r.Client, s.issuing(r.Client), true, r.Data.Code, "")
 	if err != nil {
 		return nil, err
