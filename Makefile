@@ -20,8 +20,10 @@ test-go:
 e2e: ## the browser journeys: Chromium through sign-up, approval, policies and login (screenshots in e2e/artifacts/)
 	GO=$(GO) ./e2e/run
 
-fuzz: ## each fuzz test for a minute (their seeds run in every `make test`)
+fuzz: ## explore past the seed corpora (which `make test` runs): register import, the edge's text checks, every page input, the OAuth endpoints
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=60s ./internal/register/
+	$(GO) test -run=NONE -fuzz=FuzzValidText -fuzztime=60s ./internal/server/
+	$(GO) run ./internal/pgtest/withdb $(GO) test -run=NONE -fuzz='^FuzzPages$$' -fuzztime=60s ./internal/app/
 	$(GO) run ./internal/pgtest/withdb $(GO) test -run=NONE -fuzz='^FuzzOAuthEndpoints$$' -fuzztime=60s ./internal/app/
 
 bench: ## coopgate and panva's oidc-provider under the same load, ID tokens in RS256 then ES256: 10 s per scenario and a 60 s Monday morning (see docs/benchmarks.md); not part of test

@@ -1,9 +1,12 @@
 // Command coopgate-bench load-tests coopgate and, in the same run, panva's
 // oidc-provider as a reference peer, on 127.0.0.1 only. See bench/README.md.
+// `coopgate-bench seed` fills coopgate's throwaway database before the load;
+// the load runs it itself.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,9 +15,14 @@ import (
 	"time"
 
 	"github.com/coopgate/coopgate/internal/bench"
+	"github.com/coopgate/coopgate/internal/bench/seed"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "seed" {
+		runSeed(os.Args[2:])
+		return
+	}
 	cfg := bench.Config{Stdout: os.Stdout, Log: os.Stderr}
 	flag.StringVar(&cfg.Target, "target", "both", "servers to measure: coopgate, peer or both")
 	flag.StringVar(&cfg.CoopgateURL, "coopgate-url", "", "issuer URL of an already running coopgate (loopback only); empty: start it")
@@ -43,6 +51,19 @@ func main() {
 	defer stop()
 	if err := bench.Run(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "coopgate-bench:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func runSeed(args []string) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := seed.Run(ctx, args, os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "coopgate-bench seed:", err)
 		stop()
 		os.Exit(1)
 	}

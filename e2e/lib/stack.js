@@ -6,7 +6,7 @@ import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { MailCatcher, findLink } from './mailcatcher.js';
 
@@ -27,10 +27,21 @@ export class Stack {
   #gatewayExit;
   #logFile;
 
+  // trustedProxies go into the configuration: a journey that plays clients
+  // at many addresses sends X-Forwarded-For through the loopback "proxy".
+  //
+  // Each test file's stack keeps its configuration and log in a folder of
+  // its own (artifacts/<file>/), so files run side by side (node --test runs
+  // several at once on a larger machine) never write over each other's.
+  constructor({ trustedProxies = [], name = stackName() } = {}) {
+    this.trustedProxies = trustedProxies;
+    this.name = name;
+  }
+
   async start() {
     const adminURL = process.env.COOPGATE_TEST_DATABASE_URL;
     if (!adminURL) throw new Error('COOPGATE_TEST_DATABASE_URL is not set: run the journeys through e2e/run');
-    this.dir = join(ARTIFACTS, 'stack');
+    this.dir = join(ARTIFACTS, this.name);
     mkdirSync(this.dir, { recursive: true });
     this.databaseURL = await createDatabase(adminURL, 'coopgate_e2e_' + randomBytes(4).toString('hex'));
     this.mail = await new MailCatcher().start();
@@ -45,7 +56,7 @@ export class Stack {
     this.secrets.add('cookie secret', this.cookieSecret);
     this.configPath = join(this.dir, 'coopgate.yaml');
     this.writeConfig({});
-    this.#logFile = createWriteStream(join(ARTIFACTS, 'gateway.log'));
+    this.#logFile = createWriteStream(join(this.dir, 'gateway.log'));
     await this.startGateway();
     await this.startRP();
     return this;
@@ -152,6 +163,7 @@ function configYAML(s, policiesDir) {
   return `# Written by the e2e harness for one run.
 issuer: ${s.issuer}
 listen: ${s.issuer.replace('http://', '')}
+trusted_proxies: [${s.trustedProxies.join(', ')}]
 database_url: ${s.databaseURL}
 crypto_key: ${s.cryptoKey}
 cookie_secret: ${s.cookieSecret}
@@ -186,6 +198,13 @@ async function createDatabase(adminURL, name) {
   const u = new URL(adminURL);
   u.pathname = '/' + name;
   return u.toString();
+}
+
+// stackName names a stack for the test file that runs it (node --test runs
+// each file in a process of its own).
+function stackName() {
+  const file = process.argv.find((a) => a.endsWith('.test.js'));
+  return file ? basename(file, '.test.js') : `stack-${process.pid}`;
 }
 
 export function token(n) {

@@ -69,10 +69,10 @@ func (s *Service) approve(ctx context.Context, applicationID int64, actor audit.
 			Before: map[string]any{"status": people.AwaitingApproval}, After: map[string]any{"status": people.Admitted, "application": applicationID}}); err != nil {
 			return err
 		}
-		if err := s.send(ctx, tx, p.Email, mail.ApplicationApproved{Name: p.Name, Link: s.link("/login")}); err != nil {
+		if err := s.Mail.Send(ctx, tx, p.Email, mail.ApplicationApproved{Name: p.Name, Link: s.link("/login")}); err != nil {
 			return err
 		}
-		return s.downstreamAdmitted(ctx, tx, p)
+		return s.Downstream.Admitted(ctx, tx, p)
 	})
 }
 
@@ -98,7 +98,7 @@ func (s *Service) Reject(ctx context.Context, applicationID int64, reason string
 			Before: map[string]any{"status": people.AwaitingApproval}, After: map[string]any{"status": people.Rejected, "reason": reason, "application": applicationID}}); err != nil {
 			return err
 		}
-		return s.send(ctx, tx, p.Email, mail.ApplicationRejected{Name: p.Name, Reason: reason})
+		return s.Mail.Send(ctx, tx, p.Email, mail.ApplicationRejected{Name: p.Name, Reason: reason})
 	})
 }
 
@@ -121,11 +121,8 @@ func (s *Service) Cease(ctx context.Context, personID, reason string, actor audi
 			Before: map[string]any{"status": people.Admitted}, After: map[string]any{"status": people.Ceased, "reason": reason}}); err != nil {
 			return err
 		}
-		if err := s.send(ctx, tx, p.Email, mail.MembershipEnded{Name: p.Name, Reason: reason}); err != nil {
+		if err := s.Mail.Send(ctx, tx, p.Email, mail.MembershipEnded{Name: p.Name, Reason: reason}); err != nil {
 			return err
-		}
-		if s.Downstream == nil {
-			return nil
 		}
 		return s.Downstream.Ceased(ctx, tx, p)
 	})
@@ -142,11 +139,8 @@ func (s *Service) Reinstate(ctx context.Context, personID string, actor audit.Ac
 			Before: map[string]any{"status": people.Ceased}, After: map[string]any{"status": people.Admitted}}); err != nil {
 			return err
 		}
-		if err := s.send(ctx, tx, p.Email, mail.MembershipReinstated{Name: p.Name, Link: s.link("/login")}); err != nil {
+		if err := s.Mail.Send(ctx, tx, p.Email, mail.MembershipReinstated{Name: p.Name, Link: s.link("/login")}); err != nil {
 			return err
-		}
-		if s.Downstream == nil {
-			return nil
 		}
 		return s.Downstream.Reinstated(ctx, tx, p)
 	})

@@ -4,7 +4,15 @@
 // CLI, `coopgate dev`), rejection, ending and reinstating a membership,
 // password reset and change of email.
 //
+// It owns the applications, the allow-list of email domains (seeded from
+// the configuration by SeedDomains) and the single-use tokens of mailed
+// links (email_tokens, pruned by Prune). People are read and changed only
+// through internal/people.
+//
 // Each transition is one transaction that also writes its audit event and
-// enqueues what it causes (mail, downstream account jobs): nothing is
-// half-done. It renders no pages; internal/web's areas call it.
+// enqueues what it causes (mail through a mail.Outbox, downstream account
+// jobs through the Downstream seam): nothing is half-done. Sign-up and
+// requests for mailed links are queued (requests.go), sealed, so that the
+// page's answer never depends on whether an address has an account. It
+// renders no pages; internal/web's areas call it.
 package admission

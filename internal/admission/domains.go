@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
 )
 
 // AllowedDomain is one entry of the allow-list.
@@ -24,13 +26,52 @@ type AllowedDomain struct {
 
 // AllowedDomains lists the allow-list.
 func AllowedDomains(ctx context.Context, db database.Querier) ([]AllowedDomain, error) {
-	rows, err := db.Query(ctx, `
-		SELECT d.domain, coalesce(p.email, ''), d.added_at, d.reason
-		FROM allowed_domains d LEFT JOIN people p ON p.id = d.added_by ORDER BY d.domain`)
+	rows, err := db.Query(ctx, `SELECT domain, coalesce(added_by::text, ''), added_at, reason FROM allowed_domains ORDER BY domain`)
 	if err != nil {
 		return nil, fmt.Errorf("allowed domains: %w", err)
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[AllowedDomain])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AllowedDomain])
+	if err != nil {
+		return nil, fmt.Errorf("allowed domains: %w", err)
+	}
+	ids := make([]string, len(list))
+	for i, d := range list {
+		ids[i] = d.AddedBy
+	}
+	who, err := people.ByIDs(ctx, db, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i].AddedBy = ""
+		if p := who[ids[i]]; p != nil {
+			list[i].AddedBy = p.Email
+		}
+	}
+	return list, nil
+}
+
+// SeedDomains adds domains to the allow-list, each unless the secretary
+// removed it once: after the first start the secretary's edits are the
+// truth, and a removed domain is not added back at the next.
+func SeedDomains(ctx context.Context, pool *pgxpool.Pool, domains []string) error {
+	return database.InTx(ctx, pool, func(tx pgx.Tx) error {
+		for _, d := range domains {
+			d = strings.ToLower(d)
+			removed, err := audit.Happened(ctx, tx, "allowed_domain.remove", d)
+			if err != nil {
+				return err
+			}
+			if removed {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO allowed_domains (domain, reason) VALUES ($1, 'from the configuration file')
+				ON CONFLICT (domain) DO NOTHING`, d); err != nil {
+				return fmt.Errorf("seeding allowed domains: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)

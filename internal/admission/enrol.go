@@ -45,10 +45,7 @@ func (s *Service) Enrol(ctx context.Context, in Enrolment, actor audit.Actor) (*
 	}
 	var p *people.Person
 	err := database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		if err := usernameFree(ctx, tx, in.Username); err != nil {
-			return err
-		}
-		var err error
+		var err error // people.Create claims the username: ErrUsernameTaken if anyone ever held it
 		p, err = people.Create(ctx, tx, people.New{Email: in.Email, Name: in.Name, Username: in.Username,
 			PasswordHash: in.PasswordHash, Status: people.Admitted, EmailVerified: true, Roles: in.Roles})
 		if err != nil {
@@ -58,7 +55,7 @@ func (s *Service) Enrol(ctx context.Context, in Enrolment, actor audit.Actor) (*
 			After: map[string]any{"email": p.Email, "username": p.Username, "roles": p.Roles, "status": p.Status}}); err != nil {
 			return err
 		}
-		return s.downstreamAdmitted(ctx, tx, p)
+		return s.Downstream.Admitted(ctx, tx, p)
 	})
 	if err != nil {
 		return nil, err

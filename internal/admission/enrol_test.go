@@ -34,9 +34,8 @@ func (m *countingMetrics) Admitted(rule string) { m.admitted[rule]++ }
 // that writes in the transaction) exist exactly when the person does.
 func TestEnrolAdmitsAuditsCountsAndProvisions(t *testing.T) {
 	ctx := context.Background()
-	s, pool := newService(t)
 	down, metrics := &recordingDownstream{}, &countingMetrics{admitted: map[string]int{}}
-	s.Downstream, s.Metrics = down, metrics
+	s, pool := newServiceWith(t, down, metrics)
 
 	p, err := s.Enrol(ctx, Enrolment{Email: "Ann@Example.coop", Name: "Ann", Username: "ann", PasswordHash: "h",
 		Roles: []string{people.RoleSecretary}}, audit.Actor{Label: "cli"})

@@ -2,36 +2,17 @@ package admission
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/mail"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/session"
 )
-
-// RequestPasswordReset mails a reset link if the address has an account. It
-// returns nil either way, and the page says the same either way.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
-	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := people.ByEmail(ctx, tx, email)
-		if errors.Is(err, people.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		token, err := issueToken(ctx, tx, p.ID, purposeReset, "", ResetTTL)
-		if err != nil {
-			return err
-		}
-		return s.send(ctx, tx, p.Email, mail.PasswordReset{Name: p.Name, Link: s.link("/password/reset?token=" + token), Expires: ResetTTL})
-	})
-}
 
 // ResetPassword spends a reset link and sets the new password. Every session
 // and token of the person ends: whoever knew the old password is out.
@@ -52,6 +33,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, newHash string, acto
 			return err
 		}
 		if err := oidc.RevokePerson(ctx, tx, p.ID); err != nil {
+			return err
+		}
+		// Whoever followed the link is the owner: guesses made at the old
+		// password are moot, and the login page promised this lifts the lock.
+		if err := lockout.Clear(ctx, tx, p.Email, actor.IP); err != nil {
 			return err
 		}
 		actor.PersonID, actor.Label = p.ID, p.Email
@@ -76,7 +62,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, personID, newEmail str
 		if err != nil {
 			return err
 		}
-		return s.send(ctx, tx, newEmail, mail.EmailChange{Name: p.Name, NewAddress: newEmail,
+		return s.Mail.Send(ctx, tx, newEmail, mail.EmailChange{Name: p.Name, NewAddress: newEmail,
 			Link: s.link("/account/email/confirm?token=" + token), Expires: EmailChangeTTL})
 	})
 }

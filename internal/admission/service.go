@@ -3,7 +3,6 @@ package admission
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,17 +25,18 @@ type Downstream interface {
 	Reinstated(ctx context.Context, tx pgx.Tx, p *people.Person) error
 }
 
-// Service carries out admission's transitions.
+// Service carries out admission's transitions. Build it with every field
+// set: Downstream too (a Provisioner with no service enabled enqueues
+// nothing).
 type Service struct {
 	Pool       *pgxpool.Pool
-	Jobs       *jobs.Client
-	Box        *seal.Box
-	Mail       *mail.Renderer
+	Jobs       *jobs.Client // queues sign-ups and requests for links (an inserter)
+	Box        *seal.Box    // seals them, as they hold a password hash and an address
+	Mail       *mail.Outbox
 	BaseURL    string // the issuer, for links in mail
 	Secretary  string // config's secretary_email: told of applications when no secretary has an account
 	Downstream Downstream
 	Metrics    Metrics // may be nil
-	Now        func() time.Time
 }
 
 // Metrics counts sign-ups and admissions, after their transaction commits.
@@ -75,26 +75,18 @@ var (
 	ErrReasonRequired = errors.New("a reason is required")
 )
 
-// send renders a mail and queues it in tx.
-func (s *Service) send(ctx context.Context, tx pgx.Tx, to string, d mail.Data) error {
-	msg, err := s.Mail.Render(to, d)
-	if err != nil {
-		return err
-	}
-	return mail.Enqueue(ctx, tx, s.Jobs, s.Box, msg)
-}
-
 func (s *Service) link(path string) string { return s.BaseURL + path }
 
-// secretaries are the people who decide applications.
+// secretaries are the people who decide applications: the admitted
+// secretaries, or else the configured address.
 func (s *Service) secretaries(ctx context.Context, tx pgx.Tx) ([]mailTo, error) {
-	rows, err := tx.Query(ctx, `SELECT email, name FROM people WHERE $1 = ANY(roles) AND status = 'admitted'`, people.RoleSecretary)
+	secs, err := people.Secretaries(ctx, tx)
 	if err != nil {
-		return nil, fmt.Errorf("listing secretaries: %w", err)
+		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[mailTo])
-	if err != nil {
-		return nil, fmt.Errorf("listing secretaries: %w", err)
+	out := make([]mailTo, 0, len(secs))
+	for _, p := range secs {
+		out = append(out, mailTo{Email: p.Email, Name: p.Name})
 	}
 	if len(out) == 0 && s.Secretary != "" {
 		out = append(out, mailTo{Email: s.Secretary, Name: "membership secretary"})

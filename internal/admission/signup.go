@@ -26,35 +26,32 @@ type SignUp struct {
 	IP, UserAgent    string
 }
 
-// SignUp creates a person waiting to verify their email and mails them the
-// link, in one transaction, and returns them. An address that is already
-// registered gets a mail telling its owner instead, and SignUp returns a nil
-// person: the caller answers exactly as for a new address (the form must not
-// reveal who has an account) but logs no one in.
-func (s *Service) SignUp(ctx context.Context, in SignUp, actor audit.Actor) (*people.Person, error) {
+// signUp carries out a queued sign-up (see RequestSignUp): it creates a
+// person waiting to verify their email, with the id and username claimed
+// for them, and mails them the link, in one transaction. An address that
+// is already registered gets a mail telling its owner instead, and signUp
+// returns a nil person; the username stays claimed, as it would for a new
+// address. Run again (a retried job), it does nothing more.
+func (s *Service) signUp(ctx context.Context, q queuedSignUp) (*people.Person, error) {
 	var created *people.Person
+	in, actor := q.SignUp, q.Actor
 	err := database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		created = nil // a retried transaction starts again
-		// The username first: were "taken" answered only for new addresses,
-		// a known username would tell whether an address has an account.
-		if err := usernameFree(ctx, tx, in.Username); err != nil {
-			return err
-		}
 		existing, err := people.ByEmail(ctx, tx, in.Email)
 		if err == nil {
-			return s.send(ctx, tx, existing.Email, mail.AlreadyRegistered{Name: existing.Name,
+			if existing.ID == q.PersonID {
+				return nil // done already, by an earlier run of the job
+			}
+			return s.Mail.Send(ctx, tx, existing.Email, mail.AlreadyRegistered{Name: existing.Name,
 				LoginLink: s.link("/login"), ResetLink: s.link("/password/forgot")})
 		}
 		if !errors.Is(err, people.ErrNotFound) {
 			return err
 		}
-		p, err := people.Create(ctx, tx, people.New{Email: in.Email, Name: in.Name, Username: in.Username,
-			PasswordHash: in.PasswordHash, Status: people.SignedUp, MembershipNumber: in.MembershipNumber})
+		p, err := people.Create(ctx, tx, people.New{ID: q.PersonID, Email: in.Email, Name: in.Name, Username: in.Username,
+			PasswordHash: in.PasswordHash, Status: people.SignedUp, MembershipNumber: in.MembershipNumber, SignUpNote: in.Note})
 		if err != nil {
 			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE people SET signup_note = $2 WHERE id = $1`, p.ID, in.Note); err != nil {
-			return fmt.Errorf("saving note: %w", err)
 		}
 		if err := policy.Accept(ctx, tx, p.ID, in.Accepted, in.IP, in.UserAgent); err != nil {
 			return err
@@ -76,41 +73,12 @@ func (s *Service) SignUp(ctx context.Context, in SignUp, actor audit.Actor) (*pe
 	return created, err
 }
 
-// usernameFree is people.ErrUsernameTaken if anyone, in any status, has ever
-// had the username (compared as the unique index does).
-func usernameFree(ctx context.Context, tx pgx.Tx, username string) error {
-	var taken bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM people WHERE lower(username) = lower($1))`, username).Scan(&taken)
-	if err != nil {
-		return fmt.Errorf("checking username: %w", err)
-	}
-	if taken {
-		return people.ErrUsernameTaken
-	}
-	return nil
-}
-
 func (s *Service) sendVerification(ctx context.Context, tx pgx.Tx, p *people.Person) error {
 	token, err := issueToken(ctx, tx, p.ID, purposeVerify, "", VerifyTTL)
 	if err != nil {
 		return err
 	}
-	return s.send(ctx, tx, p.Email, mail.VerifyEmail{Name: p.Name, Link: s.link("/verify?token=" + token), Expires: VerifyTTL})
-}
-
-// ResendVerification mails a fresh link (the old one stops working) to a
-// person who has not verified yet.
-func (s *Service) ResendVerification(ctx context.Context, personID string) error {
-	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := people.ByIDForUpdate(ctx, tx, personID)
-		if err != nil {
-			return err
-		}
-		if p.Status != people.SignedUp {
-			return ErrWrongStatus
-		}
-		return s.sendVerification(ctx, tx, p)
-	})
+	return s.Mail.Send(ctx, tx, p.Email, mail.VerifyEmail{Name: p.Name, Link: s.link("/verify?token=" + token), Expires: VerifyTTL})
 }
 
 // VerifyEmail spends a verification link and makes the admission decision:
@@ -162,14 +130,17 @@ func (s *Service) applyDecision(ctx context.Context, tx pgx.Tx, p *people.Person
 		Before: map[string]any{"status": people.SignedUp}, After: map[string]any{"status": people.Admitted, "rule": d.Rule}}); err != nil {
 		return err
 	}
-	return s.downstreamAdmitted(ctx, tx, p)
+	return s.Downstream.Admitted(ctx, tx, p)
 }
 
 func (s *Service) openApplication(ctx context.Context, tx pgx.Tx, p *people.Person, failedRule string, actor audit.Actor) error {
+	note, err := people.SignUpNote(ctx, tx, p.ID)
+	if err != nil {
+		return err
+	}
 	var id int64
-	err := tx.QueryRow(ctx, `
-		INSERT INTO applications (person_id, note, failed_rule) SELECT id, signup_note, $2 FROM people WHERE id = $1
-		RETURNING id`, p.ID, failedRule).Scan(&id)
+	err = tx.QueryRow(ctx, `INSERT INTO applications (person_id, note, failed_rule) VALUES ($1, $2, $3) RETURNING id`,
+		p.ID, note, failedRule).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("opening application: %w", err)
 	}
@@ -181,20 +152,16 @@ func (s *Service) openApplication(ctx context.Context, tx pgx.Tx, p *people.Pers
 		After: map[string]any{"application": id, "failed_rule": failedRule}}); err != nil {
 		return err
 	}
-	return s.notifySecretaries(ctx, tx, p, failedRule)
+	return s.notifySecretaries(ctx, tx, p, note, failedRule)
 }
 
-func (s *Service) notifySecretaries(ctx context.Context, tx pgx.Tx, p *people.Person, failedRule string) error {
-	var note string
-	if err := tx.QueryRow(ctx, `SELECT signup_note FROM people WHERE id = $1`, p.ID).Scan(&note); err != nil {
-		return err
-	}
+func (s *Service) notifySecretaries(ctx context.Context, tx pgx.Tx, p *people.Person, note, failedRule string) error {
 	secs, err := s.secretaries(ctx, tx)
 	if err != nil {
 		return err
 	}
 	for _, sec := range secs {
-		err := s.send(ctx, tx, sec.Email, mail.ApplicationReceived{Name: sec.Name, FailedRule: failedRule,
+		err := s.Mail.Send(ctx, tx, sec.Email, mail.ApplicationReceived{Name: sec.Name, FailedRule: failedRule,
 			Applicant: mail.Applicant{Name: p.Name, Email: p.Email, Username: p.Username, Note: note},
 			Link:      s.link("/admin/applications")})
 		if err != nil {
@@ -202,11 +169,4 @@ func (s *Service) notifySecretaries(ctx context.Context, tx pgx.Tx, p *people.Pe
 		}
 	}
 	return nil
-}
-
-func (s *Service) downstreamAdmitted(ctx context.Context, tx pgx.Tx, p *people.Person) error {
-	if s.Downstream == nil {
-		return nil
-	}
-	return s.Downstream.Admitted(ctx, tx, p)
 }

@@ -3,14 +3,19 @@ package admission
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/database"
@@ -26,8 +31,20 @@ import (
 // insert-only job client), never sent.
 func newService(t *testing.T) (*Service, *pgxpool.Pool) {
 	t.Helper()
+	return newServiceWith(t, noDownstream{}, nil)
+}
+
+// noDownstream stands for a coopgate with no service enabled.
+type noDownstream struct{}
+
+func (noDownstream) Admitted(context.Context, pgx.Tx, *people.Person) error   { return nil }
+func (noDownstream) Ceased(context.Context, pgx.Tx, *people.Person) error     { return nil }
+func (noDownstream) Reinstated(context.Context, pgx.Tx, *people.Person) error { return nil }
+
+func newServiceWith(t *testing.T, down Downstream, metrics Metrics) (*Service, *pgxpool.Pool) {
+	t.Helper()
 	pool := pgtest.New(t)
-	client, err := jobs.NewClient(pool, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	client, err := jobs.NewInserter(pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +59,8 @@ func newService(t *testing.T) (*Service, *pgxpool.Pool) {
 	if _, err := pool.Exec(context.Background(), `INSERT INTO allowed_domains (domain) VALUES ('example.coop')`); err != nil {
 		t.Fatal(err)
 	}
-	return &Service{Pool: pool, Jobs: client, Box: box, Mail: renderer, BaseURL: "https://id.example.coop",
-		Secretary: "secretary@example.coop", Now: time.Now}, pool
+	return &Service{Pool: pool, Jobs: client, Box: box, Mail: mail.NewOutbox(renderer, box, client), BaseURL: "https://id.example.coop",
+		Secretary: "secretary@example.coop", Downstream: down, Metrics: metrics}, pool
 }
 
 func mailQueued(t *testing.T, pool *pgxpool.Pool) int {
@@ -59,32 +76,172 @@ func signUp(email, username string) SignUp {
 	return SignUp{Email: email, Name: "Someone", Username: username, PasswordHash: "x"}
 }
 
-// TestSignUpAnswersAlikeForRegisteredAddresses: a taken username is refused
-// before the address is looked at, so the answer never depends on whether
-// the address has an account.
-func TestSignUpAnswersAlikeForRegisteredAddresses(t *testing.T) {
-	s, pool := newService(t)
+// workQueued works the admission requests queued since the last call, as
+// River would (the test's job client only inserts).
+func workQueued(t *testing.T, s *Service) {
+	t.Helper()
 	ctx := context.Background()
-	ann, err := s.SignUp(ctx, signUp("ann@example.coop", "ann"), audit.Actor{})
-	if err != nil || ann == nil || ann.Status != people.SignedUp {
-		t.Fatalf("first sign-up: %+v, %v", ann, err)
+	rows, err := s.Pool.Query(ctx, `SELECT id, kind, args FROM river_job
+		WHERE kind IN ('admission_signup', 'admission_recovery') AND state = 'available' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, email := range []string{"ann@example.coop", "new@example.coop"} {
-		if p, err := s.SignUp(ctx, signUp(email, "ANN"), audit.Actor{}); !errors.Is(err, people.ErrUsernameTaken) || p != nil {
-			t.Errorf("%s with a taken username: %+v, %v; want ErrUsernameTaken", email, p, err)
+	type queued struct {
+		ID         int64
+		Kind, Args string
+	}
+	jobs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[queued])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		switch j.Kind {
+		case "admission_signup":
+			var a SignUpArgs
+			mustUnmarshal(t, j.Args, &a)
+			err = (&signUpWorker{s: s}).Work(ctx, &river.Job[SignUpArgs]{JobRow: &rivertype.JobRow{ID: j.ID}, Args: a})
+		default:
+			var a RecoveryArgs
+			mustUnmarshal(t, j.Args, &a)
+			err = (&recoveryWorker{s: s}).Work(ctx, &river.Job[RecoveryArgs]{JobRow: &rivertype.JobRow{ID: j.ID}, Args: a})
+		}
+		if err != nil {
+			t.Fatalf("working %s job %d: %v", j.Kind, j.ID, err)
+		}
+		if _, err := s.Pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, j.ID); err != nil {
+			t.Fatal(err)
 		}
 	}
-	queued := mailQueued(t, pool)
-	p, err := s.SignUp(ctx, signUp("Ann@Example.coop", "other"), audit.Actor{})
-	if err != nil || p != nil {
-		t.Fatalf("registered address: %+v, %v; want no person and no error", p, err)
+}
+
+func mustUnmarshal(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatal(err)
 	}
-	if mailQueued(t, pool) != queued+1 {
-		t.Error("the owner of the registered address was not mailed")
+}
+
+// signUpNow requests a sign-up and works it, returning the person made.
+func signUpNow(t *testing.T, s *Service, in SignUp) *people.Person {
+	t.Helper()
+	id, err := s.RequestSignUp(context.Background(), in, audit.Actor{})
+	if err != nil {
+		t.Fatalf("sign-up of %s: %v", in.Email, err)
 	}
-	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM people`).Scan(&n); err != nil || n != 1 {
-		t.Errorf("%d people, %v; want 1", n, err)
+	workQueued(t, s)
+	p, err := people.ByID(context.Background(), s.Pool, id)
+	if err != nil {
+		t.Fatalf("the sign-up of %s made no person: %v", in.Email, err)
+	}
+	return p
+}
+
+// footprint counts what requests write: people, username claims, tokens for
+// mailed links, and jobs by kind.
+func footprint(t *testing.T, pool *pgxpool.Pool) map[string]int {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `
+		SELECT 'people', count(*) FROM people UNION ALL SELECT 'claims', count(*) FROM username_claims
+		UNION ALL SELECT 'tokens', count(*) FROM email_tokens UNION ALL SELECT kind, count(*) FROM river_job GROUP BY kind`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = n
+	}
+	return out
+}
+
+// wrote is what changed between two footprints, e.g. "claims+1 admission_signup+1".
+func wrote(before, after map[string]int) string {
+	var out []string
+	for k, n := range after {
+		if d := n - before[k]; d != 0 {
+			out = append(out, fmt.Sprintf("%s%+d", k, d))
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
+}
+
+// request runs fn and returns what it wrote.
+func request(t *testing.T, pool *pgxpool.Pool, fn func() error) string {
+	t.Helper()
+	before := footprint(t, pool)
+	if err := fn(); err != nil {
+		t.Fatal(err)
+	}
+	return wrote(before, footprint(t, pool))
+}
+
+// TestSignUpRequestsLookAlike: a sign-up for a registered address does
+// exactly the work one for a new address does (claim the username, queue
+// one job), so neither the answer nor its timing can tell them apart; the
+// job then mails whichever is right. A taken username is refused for both,
+// and a name asked for stays taken whichever the address was.
+func TestSignUpRequestsLookAlike(t *testing.T) {
+	s, pool := newService(t)
+	ctx := context.Background()
+	ann := signUpNow(t, s, signUp("ann@example.coop", "ann"))
+	if ann.Status != people.SignedUp || ann.Username != "ann" {
+		t.Fatalf("first sign-up made %+v", ann)
+	}
+	for _, email := range []string{"ann@example.coop", "new@example.coop"} {
+		if _, err := s.RequestSignUp(ctx, signUp(email, "ANN"), audit.Actor{}); !errors.Is(err, people.ErrUsernameTaken) {
+			t.Errorf("%s with a taken username: %v; want ErrUsernameTaken", email, err)
+		}
+	}
+	const want = "admission_signup+1 claims+1"
+	for _, in := range []SignUp{signUp("Ann@Example.coop", "other"), signUp("zoe@example.coop", "zoe")} {
+		got := request(t, pool, func() error { _, err := s.RequestSignUp(ctx, in, audit.Actor{}); return err })
+		if got != want {
+			t.Errorf("the sign-up request for %s wrote %q; want %q, as for every address", in.Email, got, want)
+		}
+	}
+	got := request(t, pool, func() error { workQueued(t, s); return nil })
+	if want := "mail_send+2 people+1 tokens+1"; got != want {
+		t.Errorf("the two jobs wrote %q; want %q (zoe made, a mail to her and one to ann's owner)", got, want)
+	}
+	if _, err := s.RequestSignUp(ctx, signUp("x@example.coop", "other"), audit.Actor{}); !errors.Is(err, people.ErrUsernameTaken) {
+		t.Errorf("the username of a sign-up for a registered address is free again: %v", err)
+	}
+}
+
+// TestRecoveryRequestsLookAlike: asking for a reset link does the same work
+// for a member, an unknown address and a sign-up still to be confirmed
+// (queue one job); the job then mails a reset link, nothing, or a new
+// confirmation link.
+func TestRecoveryRequestsLookAlike(t *testing.T) {
+	s, pool := newService(t)
+	ctx := context.Background()
+	signedUp := signUpNow(t, s, signUp("new@example.coop", "newbie"))
+	member := signUpNow(t, s, signUp("mem@example.coop", "mem"))
+	if _, _, err := s.VerifyEmail(ctx, verifyToken(t, s, member.ID), audit.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{member.Email, "nobody@example.coop", signedUp.Email} {
+		got := request(t, pool, func() error { return s.RequestPasswordReset(ctx, email) })
+		if want := "admission_recovery+1"; got != want {
+			t.Errorf("the reset request for %s wrote %q; want %q, as for every address", email, got, want)
+		}
+	}
+	mails := mailQueued(t, pool)
+	workQueued(t, s)
+	if got := mailQueued(t, pool) - mails; got != 2 {
+		t.Errorf("%d mails from the three requests; want a reset link and a confirmation link", got)
+	}
+	var resets, verifies int
+	err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE purpose = 'reset_password' AND person_id = $1),
+		count(*) FILTER (WHERE purpose = 'verify_email' AND person_id = $2 AND used_at IS NULL)
+		FROM email_tokens`, member.ID, signedUp.ID).Scan(&resets, &verifies)
+	if err != nil || resets != 1 || verifies != 1 {
+		t.Errorf("reset links for the member: %d, live confirmation links for the sign-up: %d (%v); want 1 and 1", resets, verifies, err)
 	}
 }
 
@@ -114,10 +271,7 @@ func TestVerifyEmailDecidesOnceWithASingleUseLink(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.email, func(t *testing.T) {
-			p, err := s.SignUp(ctx, signUp(tt.email, string(rune('a'+i))), audit.Actor{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := signUpNow(t, s, signUp(tt.email, string(rune('a'+i))))
 			token := verifyToken(t, s, p.ID)
 			if !s.TokenUsable(ctx, token, PurposeVerify) || s.TokenUsable(ctx, token, PurposeReset) {
 				t.Fatal("TokenUsable is wrong about a fresh token or its purpose")

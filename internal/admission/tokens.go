@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
 )
 
 // Token purposes, as stored.
@@ -22,6 +25,11 @@ const (
 // issueToken makes a single-use token for a mailed link and supersedes any
 // earlier unused one of the same purpose. Only its SHA-256 is stored.
 func issueToken(ctx context.Context, tx pgx.Tx, personID, purpose, newEmail string, ttl time.Duration) (string, error) {
+	// Requests for links are worked concurrently: without a lock two could
+	// each supersede only what was there before, and both their links work.
+	if err := people.Lock(ctx, tx, personID); err != nil {
+		return "", err
+	}
 	if _, err := tx.Exec(ctx, `UPDATE email_tokens SET used_at = now() WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL`,
 		personID, purpose); err != nil {
 		return "", fmt.Errorf("superseding tokens: %w", err)
@@ -72,3 +80,11 @@ const (
 	PurposeReset       = purposeReset
 	PurposeEmailChange = purposeEmailChange
 )
+
+// Prune deletes mailed-link tokens a week after they expired.
+func Prune(ctx context.Context, db database.Querier) error {
+	if _, err := db.Exec(ctx, `DELETE FROM email_tokens WHERE expires_at < now() - interval '7 days'`); err != nil {
+		return fmt.Errorf("admission: prune: %w", err)
+	}
+	return nil
+}

@@ -1,17 +1,18 @@
 // Package app assembles a running coopgate from its configuration: database,
 // migrations, policies, keys, provider, pages and jobs. Each step is a small
-// function taking its dependencies; Serve runs the HTTP servers and the job
-// workers until the context ends, then shuts down gracefully.
+// function taking its dependencies, and builds each part complete: the parts
+// that enqueue jobs get an insert-only job client, then the runner is made
+// with their workers, so nothing is patched in after. Serve runs the HTTP
+// servers and the job workers until the context ends, then shuts down
+// gracefully.
 package app
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,10 +23,12 @@ import (
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/jobs"
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/mail"
 	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/seal"
 	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
@@ -42,19 +45,23 @@ type Options struct {
 
 // App is an assembled coopgate.
 type App struct {
-	Config    *config.Config
-	Pool      *pgxpool.Pool
-	Log       *slog.Logger
-	Box       *seal.Box
-	Keys      *oidc.Keyring
-	Provider  *oidc.Provider
-	Sessions  *page.Sessions
-	Render    *page.Renderer
+	Config   *config.Config
+	Pool     *pgxpool.Pool
+	Log      *slog.Logger
+	Box      *seal.Box
+	Keys     *oidc.Keyring
+	Provider *oidc.Provider
+	Sessions *session.Manager
+	Render   *page.Renderer
+	// Jobs works the jobs (Serve starts it); the enqueuers below insert
+	// through an insert-only client of their own, made before them.
 	Jobs      *jobs.Client
-	Workers   *river.Workers
 	Mail      *mail.Renderer
 	Metrics   *metrics.Metrics
 	Admission *admission.Service
+	// Devices signs the device cookies that spare a member's own browser
+	// the email-wide login lock.
+	Devices *lockout.Devices
 	// Downstream keeps members' accounts on Mastodon, Discourse and GitLab
 	// in line with their standing.
 	Downstream *provisioning.Provisioner
@@ -79,8 +86,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	a := &App{Config: cfg, Log: log, MailSender: opts.MailSender}
 	steps := []func(context.Context) error{
 		a.openDatabase, func(ctx context.Context) error { return a.migrate(ctx, opts) },
-		a.syncPolicies, a.seedAllowedDomains, a.prepareKeys, a.prepareWeb, a.prepareMail, a.prepareJobs,
-		a.prepareAdmission,
+		a.syncPolicies, a.seedAllowedDomains, a.prepareKeys, a.prepareWeb, a.prepareMail, a.prepareServices,
+		a.prepareJobs,
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -129,42 +136,26 @@ func (a *App) syncPolicies(ctx context.Context) error {
 	return nil
 }
 
-// seedAllowedDomains adds the config's domains once; after that the
-// secretary's edits in the admin pages are the truth (a removed domain is
-// not added back at the next start).
+// seedAllowedDomains adds the config's domains, but none the secretary removed.
 func (a *App) seedAllowedDomains(ctx context.Context) error {
-	for _, d := range a.Config.Admission.AllowedEmailDomains {
-		_, err := a.Pool.Exec(ctx, `
-			INSERT INTO allowed_domains (domain, reason)
-			SELECT $1, 'from the configuration file'
-			WHERE NOT EXISTS (SELECT 1 FROM audit_events WHERE action = 'allowed_domain.remove' AND subject_id = $1)
-			ON CONFLICT (domain) DO NOTHING`, strings.ToLower(d))
-		if err != nil {
-			return fmt.Errorf("seeding allowed domains: %w", err)
-		}
-	}
-	return nil
+	return admission.SeedDomains(ctx, a.Pool, a.Config.Admission.AllowedEmailDomains)
 }
 
 func (a *App) prepareKeys(ctx context.Context) error {
-	key, err := base64.StdEncoding.DecodeString(a.Config.CryptoKey)
-	if err != nil {
+	var err error
+	if a.Box, err = seal.New(a.Config.Key()); err != nil {
 		return fmt.Errorf("crypto_key: %w", err)
 	}
-	if a.Box, err = seal.New(key); err != nil {
-		return fmt.Errorf("crypto_key: %w", err)
-	}
+	a.Devices = lockout.NewDevices(a.Config.Key(), a.Config.SecureCookies(), time.Now)
 	a.Keys = oidc.NewKeyring(a.Pool, a.Box, a.Config.Keys.PublishLead, a.Config.Keys.RetiredFor, oidc.AlgorithmsInUse(a.Config.Clients))
 	return a.Keys.Ensure(ctx)
 }
 
 func (a *App) prepareWeb(context.Context) error {
-	secure := strings.HasPrefix(a.Config.Issuer, "https://")
 	a.Metrics = metrics.New(a.Pool)
-	store := session.NewStore(a.Pool, a.Config.CookieSecret, a.Config.Tokens.SessionLifetime, secure)
-	a.Sessions = &page.Sessions{Store: store, Name: page.CookieName(secure)}
+	a.Sessions = session.NewManager(a.Pool, a.Config.CookieSecret, a.Config.Tokens.SessionLifetime, a.Config.SecureCookies())
 	storage := oidc.NewStorage(a.Config, oidc.Deps{
-		Pool: a.Pool, Keys: a.Keys, Log: a.Log, EndSession: a.Sessions.EndFromContext, Metrics: a.Metrics,
+		Pool: a.Pool, Keys: a.Keys, Log: a.Log, Metrics: a.Metrics,
 		Terms: func(ctx context.Context, personID string) (map[string]string, error) {
 			return policy.AcceptedVersions(ctx, a.Pool, personID)
 		},
@@ -194,23 +185,42 @@ func (a *App) prepareMail(context.Context) error {
 	return err
 }
 
-func (a *App) prepareJobs(context.Context) error {
-	a.Workers = river.NewWorkers()
-	if err := mail.AddWorkers(a.Workers, a.MailSender, a.Box, a.Log); err != nil {
+// prepareServices builds the parts that enqueue jobs, each complete, on an
+// insert-only job client: the runner that works the jobs needs their
+// workers when it is made, so it comes after them (prepareJobs).
+func (a *App) prepareServices(context.Context) error {
+	inserter, err := jobs.NewInserter(a.Pool, a.Log)
+	if err != nil {
 		return err
 	}
-	if err := a.addDownstreamWorkers(); err != nil {
+	if a.Downstream, err = provisioning.FromConfig(a.Pool, a.Config.Downstream, inserter, a.Log); err != nil {
 		return err
 	}
-	var err error
-	a.Jobs, err = jobs.NewClient(a.Pool, a.Workers, a.Log)
-	return err
+	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: mail.NewOutbox(a.Mail, a.Box, inserter),
+		BaseURL: a.Config.Issuer, Secretary: a.Config.Coop.SecretaryEmail, Downstream: a.Downstream, Metrics: a.Metrics}
+	return nil
 }
 
-func (a *App) prepareAdmission(context.Context) error {
-	a.Admission = &admission.Service{Pool: a.Pool, Jobs: a.Jobs, Box: a.Box, Mail: a.Mail, BaseURL: a.Config.Issuer,
-		Secretary: a.Config.Coop.SecretaryEmail, Metrics: a.Metrics, Now: time.Now}
-	return a.attachDownstream()
+// prepareJobs makes the runner: every worker, the periodic jobs, and the
+// housekeeping of each table's owner.
+func (a *App) prepareJobs(context.Context) error {
+	workers := river.NewWorkers()
+	for _, add := range []func() error{
+		func() error { return mail.AddWorkers(workers, a.MailSender, a.Box, a.Log, nil) },
+		func() error { return admission.AddWorkers(workers, a.Admission) },
+		func() error { return a.Downstream.AddWorkers(workers) },
+	} {
+		if err := add(); err != nil {
+			return err
+		}
+	}
+	var err error
+	a.Jobs, err = jobs.NewRunner(a.Pool, a.Log, jobs.Work{
+		Workers:  workers,
+		Periodic: a.Downstream.PeriodicJobs(a.Config.Downstream.PollInterval),
+		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune},
+	})
+	return err
 }
 
 // shutdownGrace is how long in-flight requests and jobs get to finish.

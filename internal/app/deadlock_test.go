@@ -21,6 +21,7 @@ import (
 	"github.com/coopgate/coopgate/internal/apptest"
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 )
 
 // Ending a membership and a refresh of the member's token, at the same
@@ -31,6 +32,7 @@ import (
 // including those the transaction helper would quietly retry. Afterwards
 // the person has no live refresh token, whichever side won.
 func TestCessationAndRefreshDoNotDeadlock(t *testing.T) {
+	t.Parallel()
 	const rounds, pairs = 25, 8 // 200 races
 	ctx := context.Background()
 	g := apptest.Start(t)
@@ -71,17 +73,13 @@ func TestCessationAndRefreshDoNotDeadlock(t *testing.T) {
 	}
 }
 
-// memberWithRefreshToken makes an admitted person (straight in the table:
-// hashing a password per race would only slow the test) with a refresh
-// token, and returns the token as the refresh grant presents it.
+// memberWithRefreshToken makes an admitted person (without a password:
+// hashing one per race would only slow the test) with a refresh token, and
+// returns the token as the refresh grant presents it.
 func memberWithRefreshToken(t *testing.T, pool *pgxpool.Pool, s *oidc.Storage, username string) (string, op.RefreshTokenRequest) {
 	t.Helper()
 	ctx := context.Background()
-	var personID string
-	if err := pool.QueryRow(ctx, `INSERT INTO people (email, name, username, password_hash, status, email_verified_at, admitted_at)
-		VALUES ($1 || '@example.coop', $1, $1, 'x', 'admitted', now(), now()) RETURNING id`, username).Scan(&personID); err != nil {
-		t.Fatal(err)
-	}
+	personID := peopletest.Admitted(t, pool, username+"@example.coop").ID
 	a, err := s.CreateAuthRequest(ctx, &zoidc.AuthRequest{ClientID: apptest.ClientID, RedirectURI: apptest.RedirectURI,
 		Scopes: []string{"openid", "offline_access"}, ResponseType: zoidc.ResponseTypeCode}, "")
 	if err != nil {

@@ -45,12 +45,13 @@ func postWebhook(t *testing.T, g *apptest.Gateway, body []byte, signature string
 // admitted member's sign-up through the gateway's own job workers, and
 // handles a replay once.
 func TestMastodonWebhookThroughTheGateway(t *testing.T) {
+	t.Parallel()
 	fake := mastodontest.NewServer(t, "mastodon-token")
 	g := apptest.Start(t, withMastodon(fake, testWebhookSecret))
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
 	// Her enrolment's own ensure finds no Mastodon account yet.
 	waitFor(t, "the enrolment's ensure done", func() bool {
-		return countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 1
+		return g.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 1
 	})
 	acct := fake.AddPendingSignUp("ann", ann.Email)
 	body, sig := fake.SignedWebhook([]byte(testWebhookSecret), mastodon.EventAccountCreated, acct.ID)
@@ -59,7 +60,7 @@ func TestMastodonWebhookThroughTheGateway(t *testing.T) {
 	if code := postWebhook(t, g, body, forged); code != http.StatusUnauthorized {
 		t.Errorf("bad signature: %d; want 401", code)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 1 {
+	if n := g.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 1 {
 		t.Fatalf("%d jobs after a refused delivery; want only the enrolment's", n)
 	}
 	if code := postWebhook(t, g, body, sig); code != http.StatusNoContent {
@@ -67,17 +68,18 @@ func TestMastodonWebhookThroughTheGateway(t *testing.T) {
 	}
 	waitFor(t, "the sign-up approved and the job finished", func() bool {
 		a, _ := fake.Account(acct.ID)
-		return a.Approved && countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 2
+		return a.Approved && g.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure' AND state = 'completed'") == 2
 	})
 	if code := postWebhook(t, g, body, sig); code != http.StatusNoContent {
 		t.Fatalf("replay: %d", code)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 2 {
+	if n := g.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'downstream_ensure'"); n != 2 {
 		t.Errorf("%d ensure jobs after a replay; want 2 (the enrolment's and the delivery's)", n)
 	}
 }
 
 func TestMastodonWebhookWithoutASecretIsNotThere(t *testing.T) {
+	t.Parallel()
 	fake := mastodontest.NewServer(t, "mastodon-token")
 	g := apptest.Start(t, withMastodon(fake, ""))
 	body, sig := fake.SignedWebhook(nil, mastodon.EventAccountCreated, "1")
@@ -90,6 +92,7 @@ func TestMastodonWebhookWithoutASecretIsNotThere(t *testing.T) {
 // look; Retry syncs one again once its cause is fixed, and an account held
 // by a Discourse setting goes again when the secretary says it is changed.
 func TestDownstreamAdminPage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	forum := discoursetest.NewServer(t, "forum-key", "system")
 	forum.SetMaxUsernameLength(5) // "secretary" is refused while this holds
@@ -137,7 +140,7 @@ func TestDownstreamAdminPage(t *testing.T) {
 		t.Errorf("synced accounts are still listed:\n%s", body)
 	}
 	for action, want := range map[string]int{"downstream.retry": 1, "downstream.retry_held": 1} {
-		if n := countRows(t, g, "SELECT count(*) FROM audit_events WHERE action = '"+action+"' AND actor_id = '"+sec.ID+"'"); n != want {
+		if n := g.Count(t, "SELECT count(*) FROM audit_events WHERE action = '"+action+"' AND actor_id = '"+sec.ID+"'"); n != want {
 			t.Errorf("%d %s audit events by the secretary; want %d", n, action, want)
 		}
 	}

@@ -110,14 +110,14 @@ type fuzzSeed struct {
 // fuzzSeeds are real requests of a relying party, with live tokens and
 // codes of this gateway, and hostile variants of them.
 func fuzzSeeds(f *testing.F, g *apptest.Gateway) []fuzzSeed {
-	r := newRP(f, g)
-	ann := admitted(f, g, "ann@example.coop", "ann")
-	tok := r.tokens(f, apptest.Browser(f), ann)
-	fl := newFlow()
-	code := r.code(f, apptest.Browser(f), fl, ann.Email, ann.Password)
+	r := apptest.NewRP(f, g)
+	ann := g.CreateMember(f, "ann@example.coop", "ann")
+	tok := r.Tokens(f, apptest.Browser(f), ann)
+	fl := apptest.NewFlow()
+	code := r.Code(f, apptest.Browser(f), fl, ann.Email, ann.Password)
 	basic := apptest.ClientID + ":" + url.QueryEscape(apptest.ClientSecret)
 	authorize := "client_id=rp&redirect_uri=" + apptest.RedirectURI + "&response_type=code&scope=openid profile offline_access&state=s&nonce=n" +
-		"&code_challenge=" + oauth2.S256ChallengeFromVerifier(fl.verifier) + "&code_challenge_method=S256"
+		"&code_challenge=" + oauth2.S256ChallengeFromVerifier(fl.Verifier) + "&code_challenge_method=S256"
 	idToken, _ := tok.Extra("id_token").(string)
 	return []fuzzSeed{
 		{0, false, authorize, authNone, ""},
@@ -127,7 +127,7 @@ func fuzzSeeds(f *testing.F, g *apptest.Gateway) []fuzzSeed {
 		{0, false, "client_id=\x00&redirect_uri=\xff", authNone, ""},
 		{1, false, "id=00000000-0000-0000-0000-000000000000", authNone, ""},
 		{1, false, "id=\x00", authNone, ""},
-		{2, true, "grant_type=authorization_code&code=" + code + "&redirect_uri=" + apptest.RedirectURI + "&code_verifier=" + fl.verifier, authBasic, basic},
+		{2, true, "grant_type=authorization_code&code=" + code + "&redirect_uri=" + apptest.RedirectURI + "&code_verifier=" + fl.Verifier, authBasic, basic},
 		{2, true, "grant_type=authorization_code&code=\x00&redirect_uri=\xff", authBasic, "rp:\xff%zz"},
 		{2, true, "grant_type=refresh_token&refresh_token=" + tok.RefreshToken, authBasic, basic},
 		{2, true, "grant_type=refresh_token&refresh_token=x&client_id=nobody&client_secret=x", authNone, ""},

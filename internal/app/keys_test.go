@@ -16,13 +16,14 @@ import (
 // TestKeyRotationKeepsIssuedTokensValid: after `keys rotate`, new ID tokens
 // carry the new kid, and tokens issued before still verify.
 func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t, func(c *config.Config) { c.Keys.PublishLead = time.Millisecond })
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
 	login := func() (*oauth2.Token, string) {
-		f := newFlow()
-		tok, err := r.oauth.Exchange(ctx, r.code(t, apptest.Browser(t), f, ann.Email, ann.Password), oauth2.VerifierOption(f.verifier))
+		f := apptest.NewFlow()
+		tok, err := r.OAuth.Exchange(ctx, r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password), oauth2.VerifierOption(f.Verifier))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +52,7 @@ func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
 	if _, old := joseHeader(t, oldID); old == kid {
 		t.Error("old token claims the new key")
 	}
-	if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(oldTok)); err != nil {
+	if _, err := r.Provider.UserInfo(ctx, oauth2.StaticTokenSource(oldTok)); err != nil {
 		t.Errorf("access token issued before the rotation refused: %v", err)
 	}
 }

@@ -15,12 +15,13 @@ import (
 )
 
 func TestMetricsCountLoginsTokensAndRoutes(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
-	apptest.LogIn(t, apptest.Browser(t), g.URL, r.authURL(newFlow()), ann.Email, "wrong password")
-	f := newFlow()
-	if _, err := r.oauth.Exchange(context.Background(), r.code(t, apptest.Browser(t), f, ann.Email, ann.Password), oauth2.VerifierOption(f.verifier)); err != nil {
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
+	apptest.LogIn(t, apptest.Browser(t), g.URL, r.AuthURL(apptest.NewFlow()), ann.Email, "wrong password")
+	f := apptest.NewFlow()
+	if _, err := r.OAuth.Exchange(context.Background(), r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password), oauth2.VerifierOption(f.Verifier)); err != nil {
 		t.Fatal(err)
 	}
 	// A job waiting in the shared queue shows in every replica's metrics.

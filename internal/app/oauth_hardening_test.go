@@ -19,14 +19,15 @@ import (
 // Revoking a refresh token (RFC 7009) ends it, the rest of its family and the
 // access tokens issued from them, whether or not the client says what it is.
 func TestRevokingARefreshTokenEndsItsFamily(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
 	for _, hint := range []string{"", "refresh_token"} {
 		t.Run("hint="+hint, func(t *testing.T) {
-			tok := r.tokens(t, apptest.Browser(t), ann)
-			rotated, err := r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+			tok := r.Tokens(t, apptest.Browser(t), ann)
+			rotated, err := r.OAuth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +38,7 @@ func TestRevokingARefreshTokenEndsItsFamily(t *testing.T) {
 			if got := call(t, http.MethodPost, g.URL+"/revoke", form, apptest.ClientID, apptest.ClientSecret); got.status != http.StatusOK {
 				t.Fatalf("revoke answered %d %s", got.status, got.body)
 			}
-			_, err = r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: rotated.RefreshToken}).Token()
+			_, err = r.OAuth.TokenSource(ctx, &oauth2.Token{RefreshToken: rotated.RefreshToken}).Token()
 			wantOAuthError(t, err, "invalid_grant")
 			for name, access := range map[string]string{"first": tok.AccessToken, "rotated": rotated.AccessToken} {
 				if got := userinfo(t, g, access); got.status != http.StatusUnauthorized {
@@ -51,14 +52,15 @@ func TestRevokingARefreshTokenEndsItsFamily(t *testing.T) {
 // A client gets only the scopes its configuration lists: no refresh token
 // without offline_access, no email or groups claims without those scopes.
 func TestClientGetsOnlyTheScopesItIsAllowed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t, func(c *config.Config) { c.Clients[0].Scopes = []string{"openid", "profile"} })
-	r := newRP(t, g, gooidc.ScopeOpenID, "profile", "email", "groups", "coop", gooidc.ScopeOfflineAccess)
-	ann := admitted(t, g, "ann@example.coop", "ann")
-	f := newFlow()
-	resp := apptest.LogIn(t, apptest.Browser(t), g.URL, r.authURL(f), ann.Email, ann.Password)
+	r := apptest.NewRP(t, g, gooidc.ScopeOpenID, "profile", "email", "groups", "coop", gooidc.ScopeOfflineAccess)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
+	f := apptest.NewFlow()
+	resp := apptest.LogIn(t, apptest.Browser(t), g.URL, r.AuthURL(f), ann.Email, ann.Password)
 	loc, _ := resp.Location()
-	tok, err := r.oauth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(f.verifier))
+	tok, err := r.OAuth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(f.Verifier))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func TestClientGetsOnlyTheScopesItIsAllowed(t *testing.T) {
 		t.Errorf("granted scope %q; want only openid profile", granted)
 	}
 	var claims map[string]any
-	if err := verifyIDToken(t, r, tok, f.nonce).Claims(&claims); err != nil {
+	if err := r.VerifyIDToken(t, tok, f.Nonce).Claims(&claims); err != nil {
 		t.Fatal(err)
 	}
 	info := userinfo(t, g, tok.AccessToken).json
@@ -86,35 +88,36 @@ func TestClientGetsOnlyTheScopesItIsAllowed(t *testing.T) {
 // A failed client authentication at the token endpoint leaves the code
 // unspent: whoever holds a stolen code without the secret cannot burn it.
 func TestFailedClientAuthenticationDoesNotSpendTheCode(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
-	f := newFlow()
-	code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {apptest.RedirectURI}, "code_verifier": {f.verifier}}
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
+	f := apptest.NewFlow()
+	code := r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {apptest.RedirectURI}, "code_verifier": {f.Verifier}}
 	for name, secret := range map[string]string{"wrong secret": "not-the-secret", "no secret": ""} {
 		got := call(t, http.MethodPost, g.URL+"/oauth/token", form, apptest.ClientID, secret)
 		if got.status != http.StatusUnauthorized || got.errorCode() != "invalid_client" {
 			t.Errorf("%s: %d %s; want 401 invalid_client", name, got.status, got.body)
 		}
 	}
-	if _, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier)); err != nil {
+	if _, err := r.OAuth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier)); err != nil {
 		t.Fatalf("the code was spent by a failed client authentication: %v", err)
 	}
 
 	// A public client has no secret: its PKCE verifier is what shows the
 	// code is its own, so a wrong one must not burn the code either.
-	spa := &rp{g: g, provider: r.provider, oauth: &oauth2.Config{ClientID: apptest.PublicClient, Endpoint: r.provider.Endpoint(),
+	spa := &apptest.RP{G: g, Provider: r.Provider, OAuth: &oauth2.Config{ClientID: apptest.PublicClient, Endpoint: r.Provider.Endpoint(),
 		RedirectURL: apptest.PublicURI, Scopes: []string{"openid"}}}
-	f = newFlow()
-	loc, _ := apptest.LogIn(t, apptest.Browser(t), g.URL, spa.authURL(f), ann.Email, ann.Password).Location()
+	f = apptest.NewFlow()
+	loc, _ := apptest.LogIn(t, apptest.Browser(t), g.URL, spa.AuthURL(f), ann.Email, ann.Password).Location()
 	if loc == nil || loc.Query().Get("code") == "" {
 		t.Fatalf("public client login ended at %v", loc)
 	}
-	_, err := spa.oauth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	_, err := spa.OAuth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(oauth2.GenerateVerifier()))
 	wantOAuthError(t, err, "invalid_grant")
-	if _, err := spa.oauth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(f.verifier)); err != nil {
+	if _, err := spa.OAuth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(f.Verifier)); err != nil {
 		t.Fatalf("a wrong PKCE verifier spent the public client's code: %v", err)
 	}
 }
@@ -122,15 +125,16 @@ func TestFailedClientAuthenticationDoesNotSpendTheCode(t *testing.T) {
 // RFC 9207: every authorization response names the issuer, so a relying
 // party talking to several providers can tell whose response it got.
 func TestAuthorizationResponsesCarryTheIssuer(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
 
-	loc, _ := apptest.LogIn(t, apptest.Browser(t), g.URL, r.authURL(newFlow()), ann.Email, ann.Password).Location()
+	loc, _ := apptest.LogIn(t, apptest.Browser(t), g.URL, r.AuthURL(apptest.NewFlow()), ann.Email, ann.Password).Location()
 	if loc == nil || loc.Query().Get("code") == "" || loc.Query().Get("iss") != g.URL {
 		t.Errorf("success response %v; want code and iss=%s", loc, g.URL)
 	}
-	plain := r.oauth.AuthCodeURL("s", oauth2.SetAuthURLParam("code_challenge", strings.Repeat("a", 43)), oauth2.SetAuthURLParam("code_challenge_method", "plain"))
+	plain := r.OAuth.AuthCodeURL("s", oauth2.SetAuthURLParam("code_challenge", strings.Repeat("a", 43)), oauth2.SetAuthURLParam("code_challenge_method", "plain"))
 	resp, _ := apptest.Get(t, apptest.Browser(t), plain)
 	loc, _ = resp.Location()
 	if loc == nil || loc.Query().Get("error") != "invalid_request" || loc.Query().Get("iss") != g.URL {
@@ -148,13 +152,14 @@ func TestAuthorizationResponsesCarryTheIssuer(t *testing.T) {
 // 401 whose WWW-Authenticate says invalid_token; no token at all, a bare
 // challenge.
 func TestUserinfoRefusesBadTokensAsRFC6750Says(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
-	revoked := r.tokens(t, apptest.Browser(t), ann).AccessToken
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
+	revoked := r.Tokens(t, apptest.Browser(t), ann).AccessToken
 	revoke(t, g, revoked, "access_token")
-	expired := r.tokens(t, apptest.Browser(t), ann).AccessToken
+	expired := r.Tokens(t, apptest.Browser(t), ann).AccessToken
 	if _, err := g.App.Pool.Exec(ctx, `UPDATE oidc_access_tokens SET expires_at = now() - interval '1 second'`); err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,12 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"golang.org/x/oauth2"
 
 	"github.com/coopgate/coopgate/internal/apptest"
 )
@@ -69,15 +66,4 @@ func userinfo(t testing.TB, g *apptest.Gateway, token string) reply {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	return do(t, req)
-}
-
-// tokens logs ann in through the form and exchanges the code.
-func (r *rp) tokens(t testing.TB, browser *http.Client, p apptest.Person) *oauth2.Token {
-	t.Helper()
-	f := newFlow()
-	tok, err := r.oauth.Exchange(context.Background(), r.code(t, browser, f, p.Email, p.Password), oauth2.VerifierOption(f.verifier))
-	if err != nil {
-		t.Fatalf("exchange: %v", err)
-	}
-	return tok
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
 		resp, body := apptest.Get(t, http.DefaultClient, g.URL+path)
@@ -20,7 +21,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	// A schema behind the code (a migration rolled back under a running
 	// replica) makes it unready once the cached answer expires; here the
 	// first check after start is the one that counts, so use a fresh gateway.
-	g2 := restart(t, g)
+	g2 := g.Replica(t)
 	if _, err := g2.App.Pool.Exec(context.Background(), `DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
 		t.Fatal(err)
 	}

@@ -21,21 +21,22 @@ import (
 // the outage: when the database is back, the same code and refresh token
 // work. docs/operations.md lists these answers.
 func TestWhatClientsSeeWhenTheDatabaseIsDown(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.NewOutage(t)
 	g := apptest.Start(t, func(c *config.Config) { c.DatabaseURL = db.URL })
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
 	browser := apptest.Browser(t)
-	tok := r.tokens(t, browser, ann)
-	f := newFlow()
-	code := r.code(t, browser, f, ann.Email, ann.Password)
-	resp, _ := apptest.Get(t, browser, r.authURL(newFlow())) // a login under way: to the login page, then the callback
+	tok := r.Tokens(t, browser, ann)
+	f := apptest.NewFlow()
+	code := r.Code(t, browser, f, ann.Email, ann.Password)
+	resp, _ := apptest.Get(t, browser, r.AuthURL(apptest.NewFlow())) // a login under way: to the login page, then the callback
 	login, _ := resp.Location()
 	basic := func(form url.Values) reply {
 		return call(t, http.MethodPost, g.URL+"/oauth/token", form, apptest.ClientID, apptest.ClientSecret)
 	}
-	codeGrant := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {apptest.RedirectURI}, "code_verifier": {f.verifier}}
+	codeGrant := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {apptest.RedirectURI}, "code_verifier": {f.Verifier}}
 	refreshGrant := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
 
 	db.Stop()
@@ -51,7 +52,7 @@ func TestWhatClientsSeeWhenTheDatabaseIsDown(t *testing.T) {
 			t.Errorf("%s with the database down: %d %s; want 500 server_error, nothing internal", name, got.status, got.body)
 		}
 	}
-	resp, _ = apptest.Get(t, apptest.Browser(t), r.authURL(newFlow()))
+	resp, _ = apptest.Get(t, apptest.Browser(t), r.AuthURL(apptest.NewFlow()))
 	if loc, _ := resp.Location(); loc == nil || !strings.HasPrefix(loc.String(), apptest.RedirectURI) || loc.Query().Get("error") != "server_error" {
 		t.Errorf("authorize with the database down: %d %v; want a redirect to the client with error=server_error", resp.StatusCode, loc)
 	}
@@ -65,10 +66,10 @@ func TestWhatClientsSeeWhenTheDatabaseIsDown(t *testing.T) {
 	}
 
 	db.Start(t)
-	if _, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier)); err != nil {
+	if _, err := r.OAuth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier)); err != nil {
 		t.Errorf("the code did not survive the outage: %v", err)
 	}
-	if _, err := r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err != nil {
+	if _, err := r.OAuth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err != nil {
 		t.Errorf("the refresh token did not survive the outage: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 // The profiler is for the operator on the private metrics listener, never
 // for the public one.
 func TestProfilerOnlyOnTheMetricsListener(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

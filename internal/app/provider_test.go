@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/coopgate/coopgate/internal/apptest"
@@ -16,85 +15,20 @@ import (
 	"github.com/coopgate/coopgate/internal/people"
 )
 
-// rp is an independent relying party: coreos/go-oidc and x/oauth2.
-type rp struct {
-	g        *apptest.Gateway
-	provider *gooidc.Provider
-	oauth    *oauth2.Config
-}
-
-func newRP(t testing.TB, g *apptest.Gateway, scopes ...string) *rp {
-	t.Helper()
-	return newRPAs(t, g, apptest.ClientID, scopes...)
-}
-
-// newRPAs is the relying party of another configured client (with the
-// same secret and redirect URI).
-func newRPAs(t testing.TB, g *apptest.Gateway, clientID string, scopes ...string) *rp {
-	t.Helper()
-	p, err := gooidc.NewProvider(context.Background(), g.URL)
-	if err != nil {
-		t.Fatalf("discovery: %v", err)
-	}
-	if len(scopes) == 0 {
-		scopes = []string{gooidc.ScopeOpenID, "profile", "email", "groups", gooidc.ScopeOfflineAccess}
-	}
-	return &rp{g: g, provider: p, oauth: &oauth2.Config{ClientID: clientID, ClientSecret: apptest.ClientSecret,
-		Endpoint: endpoint(p), RedirectURL: apptest.RedirectURI, Scopes: scopes}}
-}
-
-// endpoint pins Basic auth: x/oauth2's auto-detection would retry a refused
-// secret in the body, after the first try has already spent the code.
-func endpoint(p *gooidc.Provider) oauth2.Endpoint {
-	e := p.Endpoint()
-	e.AuthStyle = oauth2.AuthStyleInHeader
-	return e
-}
-
-// flow is one login's secrets, held by the relying party.
-type flow struct{ state, nonce, verifier string }
-
-func newFlow() flow {
-	return flow{state: oauth2.GenerateVerifier()[:20], nonce: oauth2.GenerateVerifier()[:20], verifier: oauth2.GenerateVerifier()}
-}
-
-func (r *rp) authURL(f flow) string {
-	return r.oauth.AuthCodeURL(f.state, gooidc.Nonce(f.nonce), oauth2.S256ChallengeOption(f.verifier))
-}
-
-// code logs in through the form and returns the code from the redirect.
-func (r *rp) code(t testing.TB, browser *http.Client, f flow, email, password string) string {
-	t.Helper()
-	resp := apptest.LogIn(t, browser, r.g.URL, r.authURL(f), email, password)
-	loc, err := resp.Location()
-	if err != nil || !strings.HasPrefix(loc.String(), apptest.RedirectURI) {
-		t.Fatalf("login ended at %d %v, not at the relying party", resp.StatusCode, loc)
-	}
-	if got := loc.Query().Get("state"); got != f.state {
-		t.Fatalf("state = %q, want %q", got, f.state)
-	}
-	return loc.Query().Get("code")
-}
-
-func admitted(t testing.TB, g *apptest.Gateway, email, username string) apptest.Person {
-	p := g.CreatePerson(t, email, username, people.Admitted)
-	g.AcceptAllPolicies(t, p.ID)
-	return p
-}
-
 func TestCodeFlowWithPKCEAsAnIndependentClient(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
-	f := newFlow()
-	code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
+	f := apptest.NewFlow()
+	code := r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password)
 
-	tok, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+	tok, err := r.OAuth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
 	if err != nil {
 		t.Fatalf("exchange: %v", err)
 	}
-	idt := verifyIDToken(t, r, tok, f.nonce)
+	idt := r.VerifyIDToken(t, tok, f.Nonce)
 	var claims struct {
 		Email         string   `json:"email"`
 		EmailVerified any      `json:"email_verified"`
@@ -109,37 +43,24 @@ func TestCodeFlowWithPKCEAsAnIndependentClient(t *testing.T) {
 		len(claims.Groups) == 0 || claims.Groups[0] != "member" {
 		t.Errorf("ID token claims = %+v", claims)
 	}
-	info, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	info, err := r.Provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 	if err != nil || info.Subject != idt.Subject || info.Subject != ann.ID || !info.EmailVerified {
 		t.Fatalf("userinfo = %+v, %v; want sub %s", info, err, idt.Subject)
 	}
 
 	t.Run("refresh rotates and a spent token revokes the family", func(t *testing.T) {
-		fresh, err := r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		fresh, err := r.OAuth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		if err != nil || fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken {
 			t.Fatalf("refresh: %v (rotated: %v)", err, fresh != nil && fresh.RefreshToken != tok.RefreshToken)
 		}
-		_, err = r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		_, err = r.OAuth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		wantOAuthError(t, err, "invalid_grant")
-		_, err = r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token()
+		_, err = r.OAuth.TokenSource(ctx, &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token()
 		wantOAuthError(t, err, "invalid_grant")
-		if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(fresh)); err == nil {
+		if _, err := r.Provider.UserInfo(ctx, oauth2.StaticTokenSource(fresh)); err == nil {
 			t.Error("access token of a revoked family still works")
 		}
 	})
-}
-
-func verifyIDToken(t *testing.T, r *rp, tok *oauth2.Token, nonce string) *gooidc.IDToken {
-	t.Helper()
-	raw, _ := tok.Extra("id_token").(string)
-	idt, err := r.provider.Verifier(&gooidc.Config{ClientID: r.oauth.ClientID}).Verify(context.Background(), raw)
-	if err != nil {
-		t.Fatalf("ID token: %v", err)
-	}
-	if idt.Nonce != nonce || idt.Issuer != r.g.URL {
-		t.Fatalf("nonce %q issuer %q; want %q %q", idt.Nonce, idt.Issuer, nonce, r.g.URL)
-	}
-	return idt
 }
 
 func wantOAuthError(t *testing.T, err error, code string) {
@@ -160,13 +81,14 @@ func asRetrieveError(err error, target **oauth2.RetrieveError) bool {
 }
 
 func TestRevocationIntrospectionAndLogout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
 	browser := apptest.Browser(t)
-	f := newFlow()
-	tok, err := r.oauth.Exchange(ctx, r.code(t, browser, f, ann.Email, ann.Password), oauth2.VerifierOption(f.verifier))
+	f := apptest.NewFlow()
+	tok, err := r.OAuth.Exchange(ctx, r.Code(t, browser, f, ann.Email, ann.Password), oauth2.VerifierOption(f.Verifier))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +99,7 @@ func TestRevocationIntrospectionAndLogout(t *testing.T) {
 		t.Error("introspection answered a client with a wrong secret")
 	}
 	revoke(t, g, tok.AccessToken, "access_token")
-	if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+	if _, err := r.Provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
 		t.Error("revoked access token still works at userinfo")
 	}
 	if got := introspect(t, g, tok.AccessToken, apptest.ClientID, apptest.ClientSecret); got["active"] == true {
@@ -186,10 +108,10 @@ func TestRevocationIntrospectionAndLogout(t *testing.T) {
 
 	// Mastodon and GitLab end the session with only post_logout_redirect_uri:
 	// one click on the confirmation (logout_test.go has the other cases).
-	if loc := confirmLogout(t, g, browser, url.Values{"post_logout_redirect_uri": {apptest.LogoutURI}}); loc != apptest.LogoutURI {
+	if loc := apptest.ConfirmLogout(t, g, browser, url.Values{"post_logout_redirect_uri": {apptest.LogoutURI}}); loc != apptest.LogoutURI {
 		t.Fatalf("logout ended at %s; want a redirect to %s", loc, apptest.LogoutURI)
 	}
-	resp, body := apptest.Get(t, browser, r.authURL(newFlow()))
+	resp, body := apptest.Get(t, browser, r.AuthURL(apptest.NewFlow()))
 	resp, body = apptest.Follow(t, browser, g.URL, resp, body)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="/login"`) {
 		t.Errorf("after logout the next login did not ask for a password: %d", resp.StatusCode)
@@ -231,13 +153,14 @@ func revoke(t *testing.T, g *apptest.Gateway, token, hint string) {
 }
 
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
 
 	t.Run("wrong redirect URI is not redirected to", func(t *testing.T) {
-		bad := *r.oauth
+		bad := *r.OAuth
 		bad.RedirectURL = apptest.RedirectURI + "/extra"
 		resp, _ := apptest.Get(t, apptest.Browser(t), bad.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 		if loc, _ := resp.Location(); loc != nil && strings.HasPrefix(loc.String(), bad.RedirectURL) {
@@ -248,43 +171,43 @@ func TestRefusals(t *testing.T) {
 		}
 	})
 	t.Run("bad client secret", func(t *testing.T) {
-		f := newFlow()
-		code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
-		bad := *r.oauth
+		f := apptest.NewFlow()
+		code := r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+		bad := *r.OAuth
 		bad.ClientSecret = "not-the-secret"
-		_, err := bad.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+		_, err := bad.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
 		wantOAuthError(t, err, "invalid_client")
 	})
 	t.Run("replayed code is refused and revokes what it issued", func(t *testing.T) {
-		f := newFlow()
-		code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
-		tok, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+		f := apptest.NewFlow()
+		code := r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+		tok, err := r.OAuth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+		_, err = r.OAuth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
 		wantOAuthError(t, err, "invalid_grant")
-		if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		if _, err := r.Provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
 			t.Error("token from a replayed code still works")
 		}
 	})
 	t.Run("wrong PKCE verifier", func(t *testing.T) {
-		f := newFlow()
-		code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
-		_, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier()))
+		f := apptest.NewFlow()
+		code := r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+		_, err := r.OAuth.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier()))
 		wantOAuthError(t, err, "invalid_grant")
 	})
 	t.Run("extra scope on the code grant is accepted", func(t *testing.T) {
-		f := newFlow()
-		code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
-		_, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier), oauth2.SetAuthURLParam("scope", "openid profile"))
+		f := apptest.NewFlow()
+		code := r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+		_, err := r.OAuth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier), oauth2.SetAuthURLParam("scope", "openid profile"))
 		if err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("a person not admitted gets no code", func(t *testing.T) {
 		bob := g.CreatePerson(t, "bob@elsewhere.org", "bob", people.AwaitingApproval)
-		resp := apptest.LogIn(t, apptest.Browser(t), g.URL, r.authURL(newFlow()), bob.Email, bob.Password)
+		resp := apptest.LogIn(t, apptest.Browser(t), g.URL, r.AuthURL(apptest.NewFlow()), bob.Email, bob.Password)
 		if loc, _ := resp.Location(); loc != nil && strings.HasPrefix(loc.String(), apptest.RedirectURI) {
 			t.Fatalf("unadmitted person was sent to the relying party: %v", loc)
 		}
@@ -293,13 +216,13 @@ func TestRefusals(t *testing.T) {
 		}
 	})
 	t.Run("wrong password", func(t *testing.T) {
-		resp := apptest.LogIn(t, apptest.Browser(t), g.URL, r.authURL(newFlow()), ann.Email, "wrong password")
+		resp := apptest.LogIn(t, apptest.Browser(t), g.URL, r.AuthURL(apptest.NewFlow()), ann.Email, "wrong password")
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("status %d; want 401", resp.StatusCode)
 		}
 	})
 	t.Run("plain PKCE is refused", func(t *testing.T) {
-		u := r.oauth.AuthCodeURL("s", oauth2.SetAuthURLParam("code_challenge", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrs"), oauth2.SetAuthURLParam("code_challenge_method", "plain"))
+		u := r.OAuth.AuthCodeURL("s", oauth2.SetAuthURLParam("code_challenge", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrs"), oauth2.SetAuthURLParam("code_challenge_method", "plain"))
 		resp, _ := apptest.Get(t, apptest.Browser(t), u)
 		loc, _ := resp.Location()
 		if loc == nil || loc.Query().Get("error") != "invalid_request" {
@@ -307,7 +230,7 @@ func TestRefusals(t *testing.T) {
 		}
 	})
 	t.Run("public client without PKCE", func(t *testing.T) {
-		pub := &oauth2.Config{ClientID: apptest.PublicClient, Endpoint: r.provider.Endpoint(), RedirectURL: apptest.PublicURI, Scopes: []string{"openid"}}
+		pub := &oauth2.Config{ClientID: apptest.PublicClient, Endpoint: r.Provider.Endpoint(), RedirectURL: apptest.PublicURI, Scopes: []string{"openid"}}
 		resp, _ := apptest.Get(t, apptest.Browser(t), pub.AuthCodeURL("s"))
 		loc, _ := resp.Location()
 		if loc == nil || !strings.HasPrefix(loc.String(), apptest.PublicURI) || loc.Query().Get("error") != "invalid_request" {
@@ -319,22 +242,24 @@ func TestRefusals(t *testing.T) {
 // TestCodeIssuedBeforeCessationCannotBeExchanged: ending a membership ends
 // codes not yet exchanged as well as tokens.
 func TestCodeIssuedBeforeCessationCannotBeExchanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
-	r := newRP(t, g)
-	ann := admitted(t, g, "ann@example.coop", "ann")
-	f := newFlow()
-	code := r.code(t, apptest.Browser(t), f, ann.Email, ann.Password)
+	r := apptest.NewRP(t, g)
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
+	f := apptest.NewFlow()
+	code := r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password)
 	if err := g.App.Admission.Cease(ctx, ann.ID, "resigned", audit.System); err != nil {
 		t.Fatal(err)
 	}
-	_, err := r.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.verifier))
+	_, err := r.OAuth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
 	wantOAuthError(t, err, "invalid_grant")
 }
 
 // TestDiscoveryAdvertisesOnlyWhatIsServed: the three services read the
 // discovery document; it must not offer flows coopgate refuses.
 func TestDiscoveryAdvertisesOnlyWhatIsServed(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	resp, body := apptest.Get(t, http.DefaultClient, g.URL+"/.well-known/openid-configuration")
 	var d map[string]any

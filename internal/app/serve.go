@@ -8,11 +8,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/server"
 	"github.com/coopgate/coopgate/internal/web/account"
 	"github.com/coopgate/coopgate/internal/web/admin"
-	"github.com/coopgate/coopgate/internal/web/downstreamadmin"
 	"github.com/coopgate/coopgate/internal/web/login"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/internal/web/public"
@@ -31,10 +31,9 @@ func (a *App) Handler() (http.Handler, error) {
 	areas := []server.Area{
 		&public.Handler{Pool: a.Pool, Render: render},
 		&login.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Provider: a.Provider,
-			Limiter: limiter, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
-		&account.Handler{Pool: a.Pool, Render: render, ServiceAccounts: a.memberAccountViews},
-		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Log: a.Log, DownstreamAccounts: a.adminAccountViews()},
-		&downstreamadmin.Handler{Pool: a.Pool, Render: render, Provisioning: a.Downstream},
+			Guard: lockout.New(a.Pool, time.Now), Devices: a.Devices, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
+		&account.Handler{Pool: a.Pool, Render: render},
+		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Downstream: a.Downstream, Log: a.Log},
 		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider, Limiter: limiter, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
 	}
 	return server.New(server.Deps{

@@ -34,24 +34,24 @@ func withSigningClients(c *config.Config) {
 func TestEachClientGetsIDTokensOfItsAlgorithm(t *testing.T) {
 	ctx := context.Background()
 	g := apptest.Start(t, withSigningClients)
-	ann := admitted(t, g, "ann@example.coop", "ann")
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
 	cases := append([]struct{ id, alg string }{{apptest.ClientID, "RS256"}}, signingClients...)
 	for _, tc := range cases {
 		t.Run(tc.alg, func(t *testing.T) {
-			r := newRPAs(t, g, tc.id)
-			f := newFlow()
-			tok, err := r.oauth.Exchange(ctx, r.code(t, apptest.Browser(t), f, ann.Email, ann.Password), oauth2.VerifierOption(f.verifier))
+			r := apptest.NewRPOf(t, g, tc.id)
+			f := apptest.NewFlow()
+			tok, err := r.OAuth.Exchange(ctx, r.Code(t, apptest.Browser(t), f, ann.Email, ann.Password), oauth2.VerifierOption(f.Verifier))
 			if err != nil {
 				t.Fatalf("exchange: %v", err)
 			}
-			checkIDToken(t, r, tok, f.nonce, tc.alg)
+			checkIDToken(t, r, tok, f.Nonce, tc.alg)
 
-			fresh, err := r.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+			fresh, err := r.OAuth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 			if err != nil {
 				t.Fatalf("refresh: %v", err)
 			}
 			checkIDToken(t, r, fresh, "", tc.alg)
-			info, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(fresh))
+			info, err := r.Provider.UserInfo(ctx, oauth2.StaticTokenSource(fresh))
 			if err != nil || info.Subject != ann.ID || info.Email != ann.Email {
 				t.Errorf("userinfo = %+v, %v", info, err)
 			}
@@ -61,10 +61,10 @@ func TestEachClientGetsIDTokensOfItsAlgorithm(t *testing.T) {
 
 // checkIDToken verifies the token response's ID token as go-oidc does and
 // checks it is signed with alg and binds the access token (at_hash).
-func checkIDToken(t *testing.T, r *rp, tok *oauth2.Token, nonce, alg string) {
+func checkIDToken(t *testing.T, r *apptest.RP, tok *oauth2.Token, nonce, alg string) {
 	t.Helper()
 	raw, _ := tok.Extra("id_token").(string)
-	idt := verifyIDToken(t, r, tok, nonce)
+	idt := r.VerifyIDToken(t, tok, nonce)
 	if got, _ := joseHeader(t, raw); got != alg {
 		t.Errorf("ID token signed with %s; want %s", got, alg)
 	}
@@ -78,19 +78,19 @@ func checkIDToken(t *testing.T, r *rp, tok *oauth2.Token, nonce, alg string) {
 // EdDSA key ends the person's session at once, as an RS256 one does.
 func TestLogoutTakesAnIDTokenHintOfEveryAlgorithm(t *testing.T) {
 	g := apptest.Start(t, withSigningClients)
-	ann := admitted(t, g, "ann@example.coop", "ann")
+	ann := g.CreateMember(t, "ann@example.coop", "ann")
 	for _, sc := range signingClients {
 		t.Run(sc.alg, func(t *testing.T) {
-			r := newRPAs(t, g, sc.id)
+			r := apptest.NewRPOf(t, g, sc.id)
 			browser := apptest.Browser(t)
-			hint, _ := r.tokens(t, browser, ann).Extra("id_token").(string)
+			hint, _ := r.Tokens(t, browser, ann).Extra("id_token").(string)
 			back := apptest.LogoutURI + "/" + sc.id
 			q := url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {back}}
 			resp, _ := apptest.Get(t, browser, g.URL+"/end_session?"+q.Encode())
 			if loc, _ := resp.Location(); resp.StatusCode != http.StatusFound || loc == nil || loc.String() != back {
 				t.Errorf("end_session with the client's own %s hint: %d %v; want 302 to %s", sc.alg, resp.StatusCode, loc, back)
 			}
-			wantLoggedIn(t, newRP(t, g), browser, false)
+			apptest.NewRP(t, g).WantLoggedIn(t, browser, false)
 		})
 	}
 }

@@ -1,7 +1,8 @@
 // Package apptest starts a whole coopgate for tests: the real server on a
 // loopback port, on its own fresh PostgreSQL database, with mail recorded or
 // sent to a test SMTP server. It also gives tests a cookie-keeping browser
-// that logs in through the real forms.
+// that logs in through the real forms, and an independent relying party
+// (coreos/go-oidc and x/oauth2, rp.go) to log in from.
 package apptest
 
 import (
@@ -57,10 +58,13 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	cfg := testConfig(url, pgtest.NewURL(t))
+	cfg := testConfig(url, ownDatabase)
 	cfg.Listen = ln.Addr().String()
 	for _, o := range opts {
 		o(cfg)
+	}
+	if cfg.DatabaseURL == ownDatabase {
+		cfg.DatabaseURL = pgtest.NewURL(t)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
@@ -85,6 +89,36 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 	}
 	t.Cleanup(func() { cancel(); <-done; a.Close() })
 	return &Gateway{URL: url, App: a, Config: cfg, Logs: logs}
+}
+
+// Replica starts a second gateway on g's database, as a new release (or
+// another replica) would, with g's policies.
+func (g *Gateway) Replica(t testing.TB) *Gateway {
+	t.Helper()
+	return Start(t, func(c *config.Config) {
+		c.DatabaseURL = g.Config.DatabaseURL
+		c.Policies = g.Config.Policies
+	})
+}
+
+// Count runs a counting query on the gateway's database.
+func (g *Gateway) Count(t testing.TB, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := g.App.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// ownDatabase stands for "a fresh database of the test's own" until Start
+// makes one, unless WithDatabase named another.
+const ownDatabase = "postgres://apptest.invalid/own"
+
+// WithDatabase runs the gateway on url instead of a fresh database: outage
+// tests pass a pgtest.Outage's, whose server they can stop and start.
+func WithDatabase(url string) Option {
+	return func(c *config.Config) { c.DatabaseURL = url }
 }
 
 // logSink shows server logs with -v only when COOPGATE_TEST_LOGS is set.

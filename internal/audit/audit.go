@@ -70,6 +70,17 @@ func FormerValues(ctx context.Context, q database.Querier, action, subjectID, fi
 	return out, nil
 }
 
+// Happened reports whether an event of action about subjectID was ever recorded.
+func Happened(ctx context.Context, q database.Querier, action, subjectID string) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events WHERE action = $1 AND subject_id = $2)`,
+		action, subjectID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("audit: %w", err)
+	}
+	return ok, nil
+}
+
 func jsonOrNil(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil
@@ -114,7 +125,7 @@ func List(ctx context.Context, q database.Querier, f Filter) ([]Entry, error) {
 		       coalesce(before::text, ''), coalesce(after::text, ''), ip
 		FROM audit_events
 		WHERE ($1 = '' OR action LIKE $1 || '%') AND ($2 = '' OR actor_id::text = $2)
-		  AND ($3 = '' OR subject_id = $3) AND ($4 = 0 OR id < $4)
+		  AND ($3 = '' OR subject_id = $3) AND ($4::bigint = 0 OR id < $4::bigint)
 		ORDER BY id DESC LIMIT $5`, f.Action, f.ActorID, f.SubjectID, f.Before, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit: list: %w", err)

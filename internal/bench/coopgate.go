@@ -25,13 +25,14 @@ import (
 // as, spread evenly over the whole table (64, like the peer's accounts).
 const coopgateLoginAccounts = 64
 
-// benchPassword is every seeded person's password (`coopgate bench-seed`).
+// benchPassword is every seeded person's password (`coopgate-bench seed`).
 const benchPassword = "bench-password-0123456789"
 
 // Coopgate is the coopgate server, built from the source in Dir and run on a
-// private PostgreSQL cluster seeded by `coopgate bench-seed`. Only starting
-// it touches coopgate's code: the binary's own commands set it up and
-// internal/pgcluster runs its database; the load sees it only through HTTP.
+// private PostgreSQL cluster seeded by `coopgate-bench seed`. Only starting
+// it touches coopgate's code: the binary migrates its database, this
+// command's seed subcommand (internal/bench/seed) fills it and
+// internal/pgcluster runs it; the load sees it only through HTTP.
 type Coopgate struct {
 	Dir     string // the module root, where ./cmd/coopgate is
 	Binary  string // a coopgate binary to run instead of building one from Dir
@@ -74,11 +75,16 @@ func (c *Coopgate) Start(ctx context.Context) (string, int, error) {
 	if err := c.run(ctx, c.tmp, bin, "migrate", "--config", cfgPath); err != nil {
 		return "", 0, fmt.Errorf("coopgate: migrate: %w", err)
 	}
-	// Pinned like the server: it also times a password check for the report.
-	seed := c.Pin.serverArgv([]string{bin, "bench-seed", "--config", cfgPath,
+	// This very command seeds (cmd/coopgate-bench seed), pinned like the
+	// server: it also times a password check for the report.
+	self, err := os.Executable()
+	if err != nil {
+		return "", 0, err
+	}
+	seed := c.Pin.serverArgv([]string{self, "seed", "--config", cfgPath,
 		"--people", strconv.Itoa(c.People), "--tokens", strconv.Itoa(c.Tokens)})
 	if err := c.run(ctx, c.tmp, seed[0], seed[1:]...); err != nil {
-		return "", 0, fmt.Errorf("coopgate: bench-seed: %w", err)
+		return "", 0, fmt.Errorf("coopgate: seed: %w", err)
 	}
 	// A bulk load leaves the kernel dirty pages (fsync is off) that it would
 	// write out during the first scenarios: write them out now, untimed.

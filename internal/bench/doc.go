@@ -8,5 +8,7 @@
 // party does: it must not import coopgate's own packages, or the comparison
 // with the peer would be unfair. The one exception is setup, before any
 // clock runs: internal/pgcluster gives coopgate its private PostgreSQL;
-// coopgate itself is built, migrated and seeded through its own binary.
+// coopgate itself is built and migrated through its own binary, and seeded
+// by `coopgate-bench seed` (internal/bench/seed), which this package runs
+// as a separate process.
 package bench

@@ -41,7 +41,6 @@ func commands() map[string]command {
 		"members":      {"members import FILE [--dry-run]: import the member register from CSV", runMembers},
 		"healthcheck":  {"exit 0 if the gateway at --url is ready (for container health checks)", runHealthcheck},
 		"downstream":   {"downstream sync [--dry-run] [--service NAME]: bring every account on Mastodon, Discourse, GitLab in step; downstream check: what to change in their settings", runDownstream},
-		"bench-seed":   {"", runBenchSeed}, // hidden: fills a throwaway database for cmd/coopgate-bench
 	}
 }
 

@@ -42,20 +42,19 @@ func runDownstreamSync(e env, args []string) error {
 	}
 	defer pool.Close()
 	log := app.NewLogger(cfg.Log)
-	p, err := provisioning.FromConfig(pool, cfg.Downstream, log)
+	// Accounts that fail for now get a job, which the server works with its
+	// usual retries.
+	inserter, err := jobs.NewInserter(pool, log)
+	if err != nil {
+		return err
+	}
+	p, err := provisioning.FromConfig(pool, cfg.Downstream, inserter, log)
 	if err != nil {
 		return err
 	}
 	services, err := chooseServices(p.Services, *only)
 	if err != nil {
 		return err
-	}
-	if !*dryRun {
-		// An insert-only client: accounts that fail for now get a job, which
-		// the server works with its usual retries.
-		if p.Jobs, err = jobs.NewClient(pool, nil, log); err != nil {
-			return err
-		}
 	}
 	return reconcile(e, p, services, *dryRun)
 }

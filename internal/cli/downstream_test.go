@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/downstream/gitlab/gitlabtest"
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 )
 
@@ -18,6 +19,7 @@ import (
 // nothing; the real run links the existing account and creates the missing
 // one.
 func TestDownstreamSync(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fake := gitlabtest.NewServer(t, "glpat-test")
 	url := pgtest.NewURL(t)
@@ -33,17 +35,13 @@ downstream: {gitlab: {enabled: true, base_url: '` + fake.URL + `', token: glpat-
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, url)
+	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `INSERT INTO people (email, name, username, password_hash, status, roles, email_verified_at)
-		VALUES ('ann@example.coop', 'Ann', 'ann', 'x', 'admitted', '{}', now()),
-		       ('bob@example.coop', 'Bob', 'bob', 'x', 'admitted', '{}', now())`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer pool.Close()
+	peopletest.Admitted(t, pool, "ann@example.coop")
+	peopletest.Admitted(t, pool, "bob@example.coop")
 	existing := fake.AddUser(gitlabtest.User{Username: "ann", Name: "Ann", Email: "ann@example.coop"})
 
 	out := runCLI(t, "downstream", "sync", "--dry-run", "--config", path)

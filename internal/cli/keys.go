@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -23,8 +22,7 @@ func runKeys(e env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	key, _ := base64.StdEncoding.DecodeString(cfg.CryptoKey)
-	box, err := seal.New(key)
+	box, err := seal.New(cfg.Key())
 	if err != nil {
 		return err
 	}

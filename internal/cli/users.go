@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"time"
-
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/audit"
@@ -108,13 +106,15 @@ func enrol(e env, path string, in admission.Enrolment) (*people.Person, error) {
 	}
 	defer pool.Close()
 	log := app.NewLogger(cfg.Log)
-	down, err := provisioning.FromConfig(pool, cfg.Downstream, log)
+	inserter, err := jobs.NewInserter(pool, log)
 	if err != nil {
 		return nil, err
 	}
-	if down.Jobs, err = jobs.NewClient(pool, nil, log); err != nil {
+	down, err := provisioning.FromConfig(pool, cfg.Downstream, inserter, log)
+	if err != nil {
 		return nil, err
 	}
-	s := &admission.Service{Pool: pool, Jobs: down.Jobs, Downstream: down, Now: time.Now}
+	// Enrolling mails no one, so no outbox.
+	s := &admission.Service{Pool: pool, Jobs: inserter, Downstream: down}
 	return s.Enrol(e.ctx, in, audit.Actor{Label: "cli"})
 }

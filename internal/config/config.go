@@ -1,7 +1,11 @@
 // Package config reads coopgate's YAML configuration, applies COOPGATE_*
 // environment overrides for secrets, and validates the whole file at start,
 // reporting every problem at once with the path of its key
-// (`clients[1].redirect_uris[0]: must be an absolute https URL`).
+// (`clients[1].redirect_uris[0]: must be an absolute https URL`; a duration
+// that is not one, such as `tokens.code_lifetime: 5 minutes`, likewise).
+// It also owns the values derived from the file, worked out once: the
+// decoded crypto_key, whether cookies are secure, and the relying parties'
+// origins for CORS and CSP. Nobody else parses the file's values again.
 // It must not open connections or touch the database.
 package config
 
@@ -41,6 +45,8 @@ type Config struct {
 	// Dev is set by `coopgate dev`, never by the file: it allows an http
 	// issuer on localhost and prints mail to the console.
 	Dev bool `yaml:"-"`
+
+	derived derived // worked out by Validate: Key, SecureCookies, the origins
 }
 
 // Coop is how the gateway presents itself.

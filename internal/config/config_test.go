@@ -155,3 +155,69 @@ func asError(err error, target **Error) bool {
 	*target = e
 	return ok
 }
+
+// TestDerivedValues: the values other packages used to work out for
+// themselves come from the validated file, once.
+func TestDerivedValues(t *testing.T) {
+	src := strings.Replace(validYAML, "    redirect_uris: [https://social.example.coop/auth/auth/openid_connect/callback]\n", `    redirect_uris: [https://social.example.coop/auth/auth/openid_connect/callback]
+    post_logout_redirect_uris: [https://social.example.coop/]
+  - id: discourse
+    name: Discourse
+    secret: another-long-enough-secret
+    auth_method: client_secret_basic
+    redirect_uris: [https://forum.example.coop/auth/oidc/callback]
+    post_logout_redirect_uris: [https://www.example.coop/bye]
+`, 1)
+	c, err := Parse([]byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c.Key()) != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("Key = %q; want crypto_key decoded", c.Key())
+	}
+	if !c.SecureCookies() {
+		t.Error("an https issuer without secure cookies")
+	}
+	if got, want := strings.Join(c.CORSOrigins(), " "), "https://social.example.coop https://forum.example.coop"; got != want {
+		t.Errorf("CORSOrigins = %q, want %q (the redirect URIs' origins)", got, want)
+	}
+	// The logout confirmation's POST ends in a redirect to a post-logout
+	// URI, which CSP's form-action governs as it governs the login's.
+	if got, want := strings.Join(c.FormActionOrigins(), " "), "https://social.example.coop https://forum.example.coop https://www.example.coop"; got != want {
+		t.Errorf("FormActionOrigins = %q, want %q", got, want)
+	}
+
+	local, err := Parse([]byte(strings.Replace(validYAML, "https://id.example.coop", "http://127.0.0.1:8080", 1)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if local.SecureCookies() {
+		t.Error("secure cookies on an http issuer: the browser would never send them back")
+	}
+}
+
+// TestEveryDurationIsCheckedByItsKey: each duration in the file is a
+// time.Duration, and a value that is not one, or is negative, is reported
+// by its key.
+func TestEveryDurationIsCheckedByItsKey(t *testing.T) {
+	keys := []struct{ section, key string }{
+		{"tokens", "code_lifetime"}, {"tokens", "access_token_lifetime"}, {"tokens", "id_token_lifetime"},
+		{"tokens", "refresh_token_lifetime"}, {"tokens", "session_lifetime"},
+		{"keys", "publish_lead"}, {"keys", "retired_for"}, {"downstream", "poll_interval"},
+	}
+	for _, k := range keys {
+		name := k.section + "." + k.key
+		for value, want := range map[string]string{
+			"banana": name + ": must be a duration such as 90s, 10m or 24h",
+			"300":    name + ": must be a duration such as 90s, 10m or 24h", // seconds? minutes? say which
+			"-5m":    name + ": must be at least ",
+		} {
+			t.Run(name+"="+value, func(t *testing.T) {
+				_, err := Parse([]byte(validYAML+k.section+":\n  "+k.key+": "+value+"\n"), noEnv)
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v; want %q", err, want)
+				}
+			})
+		}
+	}
+}

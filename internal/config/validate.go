@@ -22,6 +22,9 @@ func (e *Error) Error() string {
 }
 
 // Validate checks the whole configuration and reports every problem at once.
+// A valid configuration then gets its derived values (Key, SecureCookies,
+// the relying parties' origins), so a configuration changed after Parse
+// (as tests do) is validated again before use.
 func (c *Config) Validate() error {
 	v := newValidator()
 	var problems []string
@@ -38,6 +41,7 @@ func (c *Config) Validate() error {
 	if len(problems) > 0 {
 		return &Error{Problems: problems}
 	}
+	c.derive()
 	return nil
 }
 

@@ -22,6 +22,7 @@ func count(t *testing.T, q database.Querier) int {
 }
 
 func TestInTx(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	insert := func(tx pgx.Tx, d string) error {
@@ -82,6 +83,7 @@ func TestInTx(t *testing.T) {
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	if err := database.Migrate(ctx, pool, discard()); err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/database"
 )
 
 // ConsoleSender is the mail server of `coopgate dev`: it prints each message
@@ -64,7 +66,7 @@ type DevMail struct {
 }
 
 // Recent returns up to limit stored dev mails, newest first.
-func Recent(ctx context.Context, db *pgxpool.Pool, limit int) ([]DevMail, error) {
+func Recent(ctx context.Context, db database.Querier, limit int) ([]DevMail, error) {
 	rows, err := db.Query(ctx, `
 		SELECT id, sent_at, to_addr, subject, body FROM dev_mail
 		ORDER BY sent_at DESC, id DESC LIMIT $1`, limit)

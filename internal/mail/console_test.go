@@ -11,6 +11,7 @@ import (
 )
 
 func TestConsoleSenderPrintsAndStores(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	var out bytes.Buffer

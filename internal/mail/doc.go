@@ -10,7 +10,7 @@
 //
 // It must not know about people, applications or admission, nor build
 // links to pages: callers decide who gets which mail and pass addresses,
-// links and template data. Code that changes state queues mail with Enqueue
+// links and template data. Code that changes state queues mail through an Outbox
 // in its transaction rather than calling a Sender directly, so a rolled-back
 // change sends nothing.
 package mail

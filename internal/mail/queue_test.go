@@ -34,13 +34,9 @@ func secretMessage() coopmail.Message {
 	return coopmail.Message{To: secretAddr, Subject: "Confirm your address", Text: "Open " + secretLink + "\n", HTML: `<a href="` + secretLink + `">Confirm</a>`}
 }
 
-// fastRetry stands in for River's backoff (seconds to days) so a test sees
-// several attempts in well under a second.
-type fastRetry struct{}
-
-func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
-	return time.Now().Add(100 * time.Millisecond)
-}
+// fastRetry stands in for the backoff (seconds to hours) so a test sees
+// retries at once.
+func fastRetry(int, time.Duration) time.Duration { return 100 * time.Millisecond }
 
 type queue struct {
 	pool    *pgxpool.Pool
@@ -53,6 +49,12 @@ type queue struct {
 
 func newQueue(t *testing.T) *queue {
 	t.Helper()
+	return newQueueWith(t, fastRetry)
+}
+
+// newQueueWith is a queue whose mail waits out backoff after a failure.
+func newQueueWith(t *testing.T, backoff coopmail.Backoff) *queue {
+	t.Helper()
 	q := &queue{pool: pgtest.New(t), catcher: mailtest.Start(t), logs: &syncBuffer{}}
 	box, err := seal.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
@@ -62,13 +64,12 @@ func newQueue(t *testing.T) *queue {
 	log := slog.New(slog.NewTextHandler(q.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sender := newSender(t, config.SMTP{Host: q.catcher.Host(), Port: q.catcher.Port(), TLS: "none", From: from}, nil)
 	workers := river.NewWorkers()
-	if err := coopmail.AddWorkers(workers, sender, box, log); err != nil {
+	if err := coopmail.AddWorkers(workers, sender, box, log, backoff); err != nil {
 		t.Fatal(err)
 	}
 	q.client, err = river.NewClient(riverpgxv5.New(q.pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
 		Workers:           workers,
-		RetryPolicy:       fastRetry{},
 		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: 50 * time.Millisecond,
 		Logger:            log,
@@ -97,7 +98,7 @@ func (q *queue) enqueue(t *testing.T, msg coopmail.Message, commit bool) {
 	t.Helper()
 	errRollback := errors.New("the change failed")
 	err := database.InTx(context.Background(), q.pool, func(tx pgx.Tx) error {
-		if err := coopmail.Enqueue(context.Background(), tx, q.client, q.box, msg); err != nil {
+		if err := coopmail.NewOutbox(nil, q.box, q.client).Enqueue(context.Background(), tx, msg); err != nil {
 			return err
 		}
 		if !commit {
@@ -142,19 +143,21 @@ func (q *queue) jobCount(t *testing.T) int {
 }
 
 func TestQueuedMailIsSentAfterCommit(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	q.enqueue(t, secretMessage(), true)
 	got := q.catcher.WaitFor(t, secretAddr, 30*time.Second)
 	if link := mailtest.FindLink(got.Text, "https://id.coop.example/verify"); link != secretLink {
 		t.Errorf("link in the delivered mail = %q, want %q", link, secretLink)
 	}
-	if job := q.waitJob(t, river.EventKindJobCompleted); job.Attempt != 1 || job.Kind != "mail_send" || job.MaxAttempts != 25 {
+	if job := q.waitJob(t, river.EventKindJobCompleted); job.Attempt != 1 || job.Kind != "mail_send" || job.MaxAttempts != 220 {
 		t.Errorf("job: attempt %d, kind %q, max attempts %d", job.Attempt, job.Kind, job.MaxAttempts)
 	}
 	q.checkNoSecretsStored(t)
 }
 
 func TestQueuedMailIsDroppedWithItsTransaction(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	rolledBack := secretMessage()
 	rolledBack.To = "never@example.org"
@@ -173,6 +176,7 @@ func TestQueuedMailIsDroppedWithItsTransaction(t *testing.T) {
 }
 
 func TestQueuedMailWaitsOutTemporaryRefusals(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	q.catcher.RefuseNext(2, 451)
 	q.enqueue(t, secretMessage(), true)
@@ -187,6 +191,7 @@ func TestQueuedMailWaitsOutTemporaryRefusals(t *testing.T) {
 }
 
 func TestQueuedMailWaitsOutAServerThatIsDown(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	q.catcher.SetDown(true)
 	q.enqueue(t, secretMessage(), true)
@@ -203,6 +208,7 @@ func TestQueuedMailWaitsOutAServerThatIsDown(t *testing.T) {
 }
 
 func TestQueuedMailRefusedForGoodIsCancelled(t *testing.T) {
+	t.Parallel()
 	q := newQueue(t)
 	q.catcher.RefuseNext(1, 550)
 	q.enqueue(t, secretMessage(), true)

@@ -39,7 +39,7 @@ func sealed(t *testing.T, box *seal.Box, msg coopmail.Message) []byte {
 
 func TestWorkerSendsWhatWasSealed(t *testing.T) {
 	box, rec := newBox(t, 1), &coopmail.RecordingSender{}
-	if err := coopmail.NewWorker(rec, box, nil).Work(context.Background(), job(sealed(t, box, secretMessage()))); err != nil {
+	if err := coopmail.NewWorker(rec, box, nil, nil).Work(context.Background(), job(sealed(t, box, secretMessage()))); err != nil {
 		t.Fatal(err)
 	}
 	if sent := rec.Sent(); len(sent) != 1 || sent[0] != secretMessage() {
@@ -49,7 +49,7 @@ func TestWorkerSendsWhatWasSealed(t *testing.T) {
 
 func TestWorkerCancelsWhatItCannotOpen(t *testing.T) {
 	rec := &coopmail.RecordingSender{}
-	err := coopmail.NewWorker(rec, newBox(t, 1), nil).Work(context.Background(), job(sealed(t, newBox(t, 2), secretMessage())))
+	err := coopmail.NewWorker(rec, newBox(t, 1), nil, nil).Work(context.Background(), job(sealed(t, newBox(t, 2), secretMessage())))
 	var cancel *river.JobCancelError
 	if !errors.As(err, &cancel) || len(rec.Sent()) != 0 {
 		t.Errorf("Work = %v, sent %d; want a cancelled job and nothing sent", err, len(rec.Sent()))
@@ -59,7 +59,7 @@ func TestWorkerCancelsWhatItCannotOpen(t *testing.T) {
 func TestWorkerRetriesTemporaryFailuresWithoutTheAddress(t *testing.T) {
 	box := newBox(t, 1)
 	rec := &coopmail.RecordingSender{Err: errors.New("relay said no to " + secretAddr)}
-	err := coopmail.NewWorker(rec, box, nil).Work(context.Background(), job(sealed(t, box, secretMessage())))
+	err := coopmail.NewWorker(rec, box, nil, nil).Work(context.Background(), job(sealed(t, box, secretMessage())))
 	var cancel *river.JobCancelError
 	if err == nil || errors.As(err, &cancel) {
 		t.Fatalf("Work = %v, want an error River retries", err)
@@ -73,7 +73,7 @@ func TestEnqueueRefusesInvalidMessages(t *testing.T) {
 	msg := secretMessage()
 	msg.To = "not an address"
 	// Validation comes first, so no client or transaction is needed to see it.
-	err := coopmail.Enqueue(context.Background(), nil, nil, newBox(t, 1), msg)
+	err := coopmail.NewOutbox(nil, newBox(t, 1), nil).Enqueue(context.Background(), nil, msg)
 	if !errors.Is(err, coopmail.ErrInvalidMessage) {
 		t.Errorf("Enqueue = %v, want ErrInvalidMessage", err)
 	}

@@ -59,6 +59,7 @@ func signingID(t *testing.T, k *Keyring, alg jose.SignatureAlgorithm) string {
 }
 
 func TestReplicasStartingTogetherMakeOneKeyPerAlgorithm(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	a, b := testKeyring(t, &now, allAlgorithms...)
 	var wg sync.WaitGroup
@@ -78,6 +79,7 @@ func TestReplicasStartingTogetherMakeOneKeyPerAlgorithm(t *testing.T) {
 }
 
 func TestRotationPublishesBeforeSigningAndRetiresLater(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Now()
 	a, b := testKeyring(t, &now, jose.RS256, jose.ES256)

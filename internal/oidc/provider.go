@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,8 +27,8 @@ type Provider struct {
 
 // NewProvider assembles the provider on storage.
 func NewProvider(cfg *config.Config, storage *Storage, log *slog.Logger) (*Provider, error) {
-	key, err := base64.StdEncoding.DecodeString(cfg.CryptoKey)
-	if err != nil || len(key) != 32 {
+	key := cfg.Key()
+	if len(key) != 32 {
 		return nil, fmt.Errorf("crypto_key: must be 32 bytes, base64")
 	}
 	opCfg := &op.Config{
@@ -84,16 +83,8 @@ func isLoopbackIssuer(issuer string) bool {
 // userinfo and key endpoints (a public client in a browser needs that), with
 // no cookies: op's default allows every origin with credentials.
 func corsOptions(cfg *config.Config) *cors.Options {
-	var origins []string
-	for _, c := range cfg.Clients {
-		for _, uri := range c.RedirectURIs {
-			if u, err := url.Parse(uri); err == nil && !slices.Contains(origins, u.Scheme+"://"+u.Host) {
-				origins = append(origins, u.Scheme+"://"+u.Host)
-			}
-		}
-	}
 	return &cors.Options{
-		AllowedOrigins:   origins,
+		AllowedOrigins:   cfg.CORSOrigins(),
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept"},
 		AllowCredentials: false,

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 	"github.com/coopgate/coopgate/internal/seal"
 )
@@ -58,7 +59,7 @@ func (l *statementLog) take() []string {
 func TestTokenGrantsRoundTrips(t *testing.T) {
 	log := &statementLog{}
 	h, s := tracedProvider(t, log)
-	personID := admittedPerson(t, s.pool)
+	personID := peopletest.Admitted(t, s.pool, "ann@example.coop").ID
 	for _, scopes := range [][]string{{"openid", "email", "offline_access"}, {"openid", "email"}} {
 		code, verifier := issueCode(t, s, personID, scopes)
 		log.take()

@@ -22,20 +22,15 @@ import (
 // version), for the `terms` claim under the `coop` scope.
 type TermsFunc func(ctx context.Context, personID string) (map[string]string, error)
 
-// SessionEnder ends the browser session of the request in ctx, for
-// RP-initiated logout.
-type SessionEnder func(ctx context.Context) error
-
 // Storage implements op.Storage on PostgreSQL.
 type Storage struct {
-	pool       *pgxpool.Pool
-	keys       *Keyring
-	clients    map[string]*Client
-	terms      TermsFunc
-	endSession SessionEnder
-	metrics    Metrics
-	log        *slog.Logger
-	now        func() time.Time
+	pool    *pgxpool.Pool
+	keys    *Keyring
+	clients map[string]*Client
+	terms   TermsFunc
+	metrics Metrics
+	log     *slog.Logger
+	now     func() time.Time
 
 	codeTTL, accessTTL, refreshTTL time.Duration
 }
@@ -44,12 +39,11 @@ var _ op.Storage = (*Storage)(nil)
 
 // Deps are what the storage needs besides the database.
 type Deps struct {
-	Pool       *pgxpool.Pool
-	Keys       *Keyring
-	Terms      TermsFunc
-	EndSession SessionEnder
-	Metrics    Metrics // may be nil
-	Log        *slog.Logger
+	Pool    *pgxpool.Pool
+	Keys    *Keyring
+	Terms   TermsFunc
+	Metrics Metrics // may be nil
+	Log     *slog.Logger
 }
 
 // Metrics counts what the provider issues.
@@ -60,7 +54,7 @@ type Metrics interface {
 // NewStorage makes the provider's storage for cfg's clients and lifetimes.
 func NewStorage(cfg *config.Config, d Deps) *Storage {
 	s := &Storage{
-		pool: d.Pool, keys: d.Keys, terms: d.Terms, endSession: d.EndSession, metrics: d.Metrics, log: d.Log, now: time.Now,
+		pool: d.Pool, keys: d.Keys, terms: d.Terms, metrics: d.Metrics, log: d.Log, now: time.Now,
 		clients: map[string]*Client{},
 		codeTTL: cfg.Tokens.CodeLifetime, accessTTL: cfg.Tokens.AccessTokenLifetime, refreshTTL: cfg.Tokens.RefreshTokenLifetime,
 	}
@@ -119,24 +113,16 @@ func (s *Storage) KeySet(ctx context.Context) ([]op.Key, error) { return s.keys.
 // Health is the provider's readiness probe.
 func (s *Storage) Health(ctx context.Context) error { return s.pool.Ping(ctx) }
 
-// TerminateSessionFromRequest ends the coopgate browser session at
-// RP-initiated logout and says where to send the browser.
-func (s *Storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
-	if s.endSession != nil {
-		if err := s.endSession(ctx); err != nil {
-			return "", internalError(err)
-		}
-	}
+// TerminateSessionFromRequest says where RP-initiated logout sends the
+// browser. The coopgate session itself is ended before op is asked, by
+// internal/server's end_session handler through the session manager: the
+// browser's session is the browser's business, not the provider's storage's.
+func (s *Storage) TerminateSessionFromRequest(_ context.Context, req *op.EndSessionRequest) (string, error) {
 	return req.RedirectURI, nil
 }
 
 // TerminateSession is not called: TerminateSessionFromRequest replaces it.
-func (s *Storage) TerminateSession(ctx context.Context, _, _ string) error {
-	if s.endSession != nil {
-		return s.endSession(ctx)
-	}
-	return nil
-}
+func (s *Storage) TerminateSession(context.Context, string, string) error { return nil }
 
 // SetUserinfoFromScopes is deprecated in op; SetUserinfoFromRequest does the work.
 func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/coopgate/coopgate/internal/config"
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 )
 
@@ -19,9 +18,10 @@ import (
 // others store nothing and are told the token was used (which revokes the
 // family, as a copied refresh token must).
 func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	personID := admittedPerson(t, pool)
+	personID := peopletest.Admitted(t, pool, "ann@example.coop").ID
 	s := NewStorage(&config.Config{Tokens: config.Tokens{CodeLifetime: time.Minute, AccessTokenLifetime: time.Hour, RefreshTokenLifetime: time.Hour},
 		Clients: []config.Client{{ID: "rp", Scopes: []string{"openid", "offline_access"}}}},
 		Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -63,9 +63,10 @@ func TestConcurrentRefreshesWithOneTokenOneWins(t *testing.T) {
 // working once the configuration takes the scope away, and a refresh carries
 // forward only the scopes the client is still allowed.
 func TestRefreshFollowsTheClientsScopesAsConfiguredNow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	personID := admittedPerson(t, pool)
+	personID := peopletest.Admitted(t, pool, "ann@example.coop").ID
 	storage := func(scopes ...string) *Storage {
 		return NewStorage(&config.Config{Tokens: config.Tokens{CodeLifetime: time.Minute, AccessTokenLifetime: time.Hour, RefreshTokenLifetime: time.Hour},
 			Clients: []config.Client{{ID: "rp", Scopes: scopes}}}, Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -94,7 +95,7 @@ func TestACodeOfSomeoneNoLongerAdmittedIssuesNothing(t *testing.T) {
 	ctx := context.Background()
 	log := &statementLog{}
 	_, s := tracedProvider(t, log)
-	personID := admittedPerson(t, s.pool)
+	personID := peopletest.Admitted(t, s.pool, "ann@example.coop").ID
 	for _, scopes := range [][]string{{"openid", "email"}, {"openid", "email", "offline_access"}} {
 		req := codeRequest(t, s, personID, scopes...)
 		if _, err := s.pool.Exec(ctx, `UPDATE people SET status = 'ceased' WHERE id = $1`, personID); err != nil {
@@ -120,7 +121,7 @@ func TestACodeOfSomeoneNoLongerAdmittedIssuesNothing(t *testing.T) {
 func TestConcurrentExchangesOfOneCodeOneWins(t *testing.T) {
 	ctx := context.Background()
 	_, s := tracedProvider(t, &statementLog{})
-	personID := admittedPerson(t, s.pool)
+	personID := peopletest.Admitted(t, s.pool, "ann@example.coop").ID
 	code, _ := issueCode(t, s, personID, []string{"openid", "offline_access"})
 	const racers = 8
 	var wg sync.WaitGroup
@@ -156,15 +157,4 @@ func codeRequest(t *testing.T, s *Storage, personID string, scopes ...string) *A
 		t.Fatal(err)
 	}
 	return req
-}
-
-// admittedPerson is an admitted person made straight in the table.
-func admittedPerson(t *testing.T, pool *pgxpool.Pool) string {
-	t.Helper()
-	var id string
-	if err := pool.QueryRow(context.Background(), `INSERT INTO people (email, name, username, password_hash, status)
-		VALUES ('ann@example.coop', 'Ann', 'ann', 'x', 'admitted') RETURNING id`).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
 }

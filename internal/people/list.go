@@ -45,21 +45,13 @@ func List(ctx context.Context, q database.Querier, f Filter) (Page, error) {
 	if limit <= 0 {
 		limit = DefaultPageSize
 	}
-	rows, err := q.Query(ctx, selectPerson+listCondition+`ORDER BY p.created_at DESC, p.id LIMIT $4 OFFSET $5`,
-		string(f.Status), f.Role, pattern, min(limit, MaxPageSize), max(f.Offset, 0))
+	list, err := collect(q.Query(ctx, selectPerson+listCondition+`ORDER BY p.created_at DESC, p.id LIMIT $4 OFFSET $5`,
+		string(f.Status), f.Role, pattern, min(limit, MaxPageSize), max(f.Offset, 0)))
 	if err != nil {
 		return Page{}, fmt.Errorf("people: list: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scan(rows)
-		if err != nil {
-			return Page{}, err
-		}
+	for _, p := range list {
 		pg.People = append(pg.People, *p)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("people: list: %w", err)
 	}
 	return pg, nil
 }

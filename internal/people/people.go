@@ -1,7 +1,15 @@
 // Package people owns the person record: who someone is (email, name,
 // username), how they log in (password hash), their roles and where they stand
-// (status). It does not decide admission (internal/admission does) and does
-// not send mail.
+// (status), the note they left when signing up, and the claims on usernames
+// (every name ever used or asked for, never reused). It does not decide
+// admission (internal/admission does) and does not send mail.
+//
+// Other packages read and change people through its functions. Two kinds of
+// statement read the table from outside, both read-only and in one statement
+// on purpose: internal/oidc's token statements, which check the person's
+// standing (and lock the row) with the token, and this package's own person
+// query, which takes the membership class from the linked entry in
+// register_entries.
 package people
 
 import (
@@ -113,6 +121,60 @@ func ByIDForUpdate(ctx context.Context, tx pgx.Tx, id string) (*Person, error) {
 // ByEmail finds a person by login email, case-insensitively.
 func ByEmail(ctx context.Context, q database.Querier, email string) (*Person, error) {
 	return scan(q.QueryRow(ctx, selectPerson+"WHERE p.email = $1", NormalizeEmail(email)))
+}
+
+// ByUsername finds a person by username, case-insensitively.
+func ByUsername(ctx context.Context, q database.Querier, username string) (*Person, error) {
+	return scan(q.QueryRow(ctx, selectPerson+"WHERE p.username = lower($1)", username))
+}
+
+// ByIDs finds the people with the given ids, by id; ids of nobody are left out.
+func ByIDs(ctx context.Context, q database.Querier, ids []string) (map[string]*Person, error) {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !looksLikeUUID(id) })
+	list, err := collect(q.Query(ctx, selectPerson+"WHERE p.id = ANY($1::uuid[])", ids))
+	out := make(map[string]*Person, len(list))
+	for _, p := range list {
+		out[p.ID] = p
+	}
+	return out, err
+}
+
+// Secretaries are the admitted people with the secretary role.
+func Secretaries(ctx context.Context, q database.Querier) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE $1 = ANY(p.roles) AND p.status = 'admitted' ORDER BY p.email", RoleSecretary))
+}
+
+// WithStatus lists everyone in one of statuses, by username.
+func WithStatus(ctx context.Context, q database.Querier, statuses ...Status) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE p.status = ANY($1) ORDER BY p.username", statuses))
+}
+
+// SignUpNote is what the person told the secretary when signing up.
+func SignUpNote(ctx context.Context, q database.Querier, id string) (string, error) {
+	var note string
+	if err := q.QueryRow(ctx, `SELECT signup_note FROM people WHERE id = $1`, id).Scan(&note); err != nil {
+		return "", fmt.Errorf("people: sign-up note: %w", err)
+	}
+	return note, nil
+}
+
+func collect(rows pgx.Rows, err error) ([]*Person, error) {
+	if err != nil {
+		return nil, fmt.Errorf("people: %w", err)
+	}
+	defer rows.Close()
+	var out []*Person
+	for rows.Next() {
+		p, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("people: %w", err)
+	}
+	return out, nil
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/coopgate/coopgate/internal/database"
@@ -12,6 +13,7 @@ import (
 
 // New is what a person is created with.
 type New struct {
+	ID               string // the id a sign-up claimed the username for; "" for a new one
 	Email            string
 	Name             string
 	Username         string
@@ -20,6 +22,7 @@ type New struct {
 	Roles            []string
 	MembershipNumber string
 	EmailVerified    bool
+	SignUpNote       string // what an applicant told the secretary on the sign-up form
 }
 
 // Errors a form can show beside its field.
@@ -32,20 +35,27 @@ var (
 // OIDC preferred_username into one), so a coopgate username is valid there.
 var UsernamePattern = regexp.MustCompile(`^[a-z0-9_]{1,30}$`)
 
-// Create inserts a person in tx.
+// Create inserts a person in tx. Their username must be free, or claimed
+// for n.ID by ClaimUsername; either way it is theirs for good.
 func Create(ctx context.Context, tx pgx.Tx, n New) (*Person, error) {
 	if n.Roles == nil {
 		n.Roles = []string{}
 	}
+	if n.ID == "" {
+		n.ID = uuid.NewString()
+	}
+	if err := ClaimUsername(ctx, tx, n.Username, n.ID); err != nil {
+		return nil, err
+	}
 	var id string
 	err := tx.QueryRow(ctx, `
-		INSERT INTO people (email, name, username, password_hash, status, roles, membership_number,
-		                    email_verified_at, admitted_at)
-		VALUES ($1, $2, lower($3), $4, $5, $6, nullif($7, ''),
-		        CASE WHEN $8 THEN now() END, CASE WHEN $5 = 'admitted' THEN now() END)
+		INSERT INTO people (id, email, name, username, password_hash, status, roles, membership_number,
+		                    email_verified_at, admitted_at, signup_note)
+		VALUES ($9, $1, $2, lower($3), $4, $5, $6, nullif($7, ''),
+		        CASE WHEN $8 THEN now() END, CASE WHEN $5 = 'admitted' THEN now() END, $10)
 		RETURNING id`,
 		NormalizeEmail(n.Email), n.Name, n.Username, n.PasswordHash, n.Status, n.Roles,
-		n.MembershipNumber, n.EmailVerified).Scan(&id)
+		n.MembershipNumber, n.EmailVerified, n.ID, n.SignUpNote).Scan(&id)
 	switch {
 	case database.IsUniqueViolation(err, "people_email_key"):
 		return nil, ErrEmailTaken
@@ -55,6 +65,34 @@ func Create(ctx context.Context, tx pgx.Tx, n New) (*Person, error) {
 		return nil, fmt.Errorf("people: create: %w", err)
 	}
 	return ByID(ctx, tx, id)
+}
+
+// ClaimUsername holds username for the person with id (who may not exist
+// yet): ErrUsernameTaken if it is anyone else's, ever. Claiming it again for
+// the same id is a no-op.
+func ClaimUsername(ctx context.Context, tx pgx.Tx, username, id string) error {
+	var holder string
+	err := tx.QueryRow(ctx, `
+		INSERT INTO username_claims (username, person_id) VALUES (lower($1), $2)
+		ON CONFLICT (username) DO UPDATE SET username = EXCLUDED.username
+		RETURNING person_id`, username, id).Scan(&holder)
+	if err != nil {
+		return fmt.Errorf("people: claiming username: %w", err)
+	}
+	if holder != id {
+		return ErrUsernameTaken
+	}
+	return nil
+}
+
+// Lock locks the person's row until tx ends, for changes to what hangs off
+// the person that must not interleave. NO KEY UPDATE leaves the foreign-key
+// checks of other inserts alone.
+func Lock(ctx context.Context, tx pgx.Tx, id string) error {
+	if _, err := tx.Exec(ctx, `SELECT FROM people WHERE id = $1 FOR NO KEY UPDATE`, id); err != nil {
+		return fmt.Errorf("people: lock: %w", err)
+	}
+	return nil
 }
 
 // SetStatus moves a person to status, stamping admitted_at / ceased_at.

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNewGivesAMigratedDatabaseOfItsOwn(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a, b := pgtest.New(t), pgtest.New(t)
 	if _, err := a.Exec(ctx, `INSERT INTO allowed_domains (domain) VALUES ('example.coop')`); err != nil {

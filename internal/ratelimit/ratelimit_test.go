@@ -9,6 +9,7 @@ import (
 )
 
 func TestLimiter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/coopgate/coopgate/internal/database"
 )
 
 // Standing narrows a listing to current or former members.
@@ -41,7 +43,7 @@ const listCondition = `WHERE ($1 = '' OR name ILIKE $1 OR membership_number ILIK
 	AND ($2 = '' OR ($2 = 'active') = ` + activeCondition + `)`
 
 // List returns the entries matching f, ordered by membership number.
-func List(ctx context.Context, db DB, f Filter) (Page, error) {
+func List(ctx context.Context, db database.Querier, f Filter) (Page, error) {
 	pattern, standing := searchPattern(f.Search), string(f.Standing)
 	if f.Standing != StandingAny && f.Standing != StandingActive && f.Standing != StandingCeased {
 		return Page{}, fmt.Errorf("register: list: unknown standing %q", f.Standing)
@@ -79,7 +81,7 @@ func pageBounds(f Filter) (limit, offset int) {
 	return min(limit, MaxPageSize), max(f.Offset, 0)
 }
 
-func queryEntries(ctx context.Context, db DB, sql string, args ...any) ([]Entry, error) {
+func queryEntries(ctx context.Context, db database.Querier, sql string, args ...any) ([]Entry, error) {
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err

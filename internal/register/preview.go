@@ -3,6 +3,8 @@ package register
 import (
 	"context"
 	"fmt"
+
+	"github.com/coopgate/coopgate/internal/database"
 )
 
 // Change is one field an import would change on an entry the register holds,
@@ -36,7 +38,7 @@ func (p Plan) Summary() Summary {
 // unchanged. It compares the same normalised values Import's upsert compares,
 // so a preview and the import that follows agree (unless someone changes the
 // register in between). Rows Import would refuse make Preview fail the same way.
-func Preview(ctx context.Context, db DB, rows []Row) (Plan, error) {
+func Preview(ctx context.Context, db database.Querier, rows []Row) (Plan, error) {
 	rows, err := checkRows(rows)
 	if err != nil {
 		return Plan{}, err
@@ -63,7 +65,7 @@ func Preview(ctx context.Context, db DB, rows []Row) (Plan, error) {
 }
 
 // entriesByNumber loads the held entries that rows' membership numbers name.
-func entriesByNumber(ctx context.Context, db DB, rows []Row) (map[string]Entry, error) {
+func entriesByNumber(ctx context.Context, db database.Querier, rows []Row) (map[string]Entry, error) {
 	numbers := make([]string, len(rows))
 	for i, r := range rows {
 		numbers[i] = r.Entry.MembershipNumber

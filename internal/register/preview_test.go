@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 )
 
@@ -46,6 +48,7 @@ func lines(ps []Planned) []int {
 // The preview must say what the import then does, row by row, or the
 // secretary confirms something other than what happens.
 func TestPreviewAgreesWithImport(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	file := exampleFile(t)
 	first := preview(t, pool, file)
@@ -77,6 +80,7 @@ func TestPreviewAgreesWithImport(t *testing.T) {
 // Values written differently but stored the same (case of emails, a date in
 // another layout, amounts without pence) are no change, as for the upsert.
 func TestPreviewComparesNormalisedValues(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	importText(t, pool, exampleFile(t))
 	respelled := "membership_number,name,emails,amount_paid,admitted_on\n" +
@@ -91,6 +95,7 @@ func TestPreviewComparesNormalisedValues(t *testing.T) {
 }
 
 func TestPreviewRefusesWhatImportRefuses(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	rows := []Row{{Line: 2, Entry: Entry{MembershipNumber: "1", Name: ""}}}
 	_, err := Preview(context.Background(), pool, rows)
@@ -101,14 +106,10 @@ func TestPreviewRefusesWhatImportRefuses(t *testing.T) {
 }
 
 func TestUploadIsTakenOnce(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
-	var secretary string
-	err := pool.QueryRow(ctx, `INSERT INTO people (email, name, username, password_hash, status)
-		VALUES ('sec@example.coop', 'Sec', 'sec', 'x', 'admitted') RETURNING id::text`).Scan(&secretary)
-	if err != nil {
-		t.Fatal(err)
-	}
+	secretary := peopletest.Admitted(t, pool, "sec@example.coop", people.RoleSecretary).ID
 	id, err := SaveUpload(ctx, pool, secretary, "members.csv", []byte("data"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,14 +8,9 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// DB is what the read functions need: a *pgxpool.Pool, a pgx.Tx or a
-// *pgx.Conn, so that a look-up can run inside the caller's transaction.
-type DB interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
+	"github.com/coopgate/coopgate/internal/database"
+)
 
 // selectEntry reads amount_paid as pence so no float ever holds money.
 const selectEntry = `SELECT id, membership_number, name, postal_address, emails, class, shares_held,
@@ -47,7 +42,7 @@ func scanEntry(row pgx.Row) (Entry, error) {
 }
 
 // queryOne runs a query for at most one entry; ErrNotFound when none.
-func queryOne(ctx context.Context, db DB, what, sql string, args ...any) (*Entry, error) {
+func queryOne(ctx context.Context, db database.Querier, what, sql string, args ...any) (*Entry, error) {
 	e, err := scanEntry(db.QueryRow(ctx, sql, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
@@ -59,13 +54,13 @@ func queryOne(ctx context.Context, db DB, what, sql string, args ...any) (*Entry
 }
 
 // Get returns the entry with id, or ErrNotFound.
-func Get(ctx context.Context, db DB, id int64) (*Entry, error) {
+func Get(ctx context.Context, db database.Querier, id int64) (*Entry, error) {
 	return queryOne(ctx, db, "get", selectEntry+`WHERE id = $1`, id)
 }
 
 // GetByNumber returns the entry with membership number exactly number, or
 // ErrNotFound.
-func GetByNumber(ctx context.Context, db DB, number string) (*Entry, error) {
+func GetByNumber(ctx context.Context, db database.Querier, number string) (*Entry, error) {
 	return queryOne(ctx, db, "get by number", selectEntry+`WHERE membership_number = $1`, singleLine(number))
 }
 
@@ -73,7 +68,7 @@ func GetByNumber(ctx context.Context, db DB, number string) (*Entry, error) {
 // compared case-insensitively, or ErrNotFound. When several match (one person
 // holding two memberships), the earliest admitted wins, so the answer is
 // stable.
-func FindActiveByEmail(ctx context.Context, db DB, email string) (*Entry, error) {
+func FindActiveByEmail(ctx context.Context, db database.Querier, email string) (*Entry, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return nil, ErrNotFound
@@ -85,7 +80,7 @@ func FindActiveByEmail(ctx context.Context, db DB, email string) (*Entry, error)
 // FindActiveByEmailAndNumber is FindActiveByEmail restricted to the entry
 // with the membership number a person gave, compared case-insensitively
 // because people retype it from a letter.
-func FindActiveByEmailAndNumber(ctx context.Context, db DB, email, number string) (*Entry, error) {
+func FindActiveByEmailAndNumber(ctx context.Context, db database.Querier, email, number string) (*Entry, error) {
 	email, number = strings.ToLower(strings.TrimSpace(email)), singleLine(number)
 	if email == "" || number == "" {
 		return nil, ErrNotFound
@@ -97,7 +92,7 @@ func FindActiveByEmailAndNumber(ctx context.Context, db DB, email, number string
 
 // ExportCSV writes the whole register, former members included, in our CSV
 // format, ordered by membership number.
-func ExportCSV(ctx context.Context, db DB, w io.Writer) error {
+func ExportCSV(ctx context.Context, db database.Querier, w io.Writer) error {
 	rows, err := db.Query(ctx, selectEntry+numberOrder)
 	if err != nil {
 		return fmt.Errorf("register: export: %w", err)

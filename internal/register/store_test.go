@@ -61,6 +61,7 @@ func updatedAt(t *testing.T, pool *pgxpool.Pool) map[string]time.Time {
 }
 
 func TestImportTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	file := exampleFile(t)
 	if got := importText(t, pool, file); got != (Summary{Added: 3}) {
@@ -76,6 +77,7 @@ func TestImportTwiceChangesNothing(t *testing.T) {
 }
 
 func TestImportReportsChangedRows(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	importText(t, pool, exampleFile(t))
 	before := updatedAt(t, pool)
@@ -99,6 +101,7 @@ func TestImportReportsChangedRows(t *testing.T) {
 
 // A file without a column must not wipe what the register holds for it.
 func TestImportUpdatesOnlyTheFileColumns(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
 	err := database.InTx(ctx, pool, func(tx pgx.Tx) error {
@@ -123,6 +126,7 @@ func TestImportUpdatesOnlyTheFileColumns(t *testing.T) {
 }
 
 func TestImportRefusesInvalidRowsAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
 	rows := []Row{
@@ -143,6 +147,7 @@ func TestImportRefusesInvalidRowsAndStoresNothing(t *testing.T) {
 }
 
 func TestFindActiveByEmail(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
 	today := dateOf(time.Now().UTC())
@@ -193,6 +198,7 @@ func TestFindActiveByEmail(t *testing.T) {
 }
 
 func TestFindActiveByNumberIgnoresCase(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	upsertAll(t, pool, []Entry{{MembershipNumber: "OC-77", Name: "X", Emails: []string{"x@example.org"}}})
 	got, err := FindActiveByEmailAndNumber(context.Background(), pool, "x@example.org", " oc-77 ")
@@ -218,6 +224,7 @@ func upsertAll(t *testing.T, pool *pgxpool.Pool, entries []Entry) {
 }
 
 func TestExportParseRoundTrip(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
 	importText(t, pool, exampleFile(t))
@@ -256,6 +263,7 @@ func TestExportParseRoundTrip(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
 	past := date("2023-01-01")
@@ -300,6 +308,7 @@ func TestList(t *testing.T) {
 }
 
 func TestUpsert(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
 	var first, again *Entry

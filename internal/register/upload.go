@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/coopgate/coopgate/internal/database"
 )
 
 // A register file waits in register_uploads between its preview and the
@@ -34,7 +36,7 @@ type Upload struct {
 
 // SaveUpload stores a file for later confirmation and returns its id. It
 // also forgets uploads older than UploadTTL, so the table never grows.
-func SaveUpload(ctx context.Context, db DB, uploadedBy, fileName string, data []byte) (string, error) {
+func SaveUpload(ctx context.Context, db database.Querier, uploadedBy, fileName string, data []byte) (string, error) {
 	if len(data) > MaxFileBytes {
 		return "", fmt.Errorf("register: save upload: %w", ErrTooLarge)
 	}

@@ -2,8 +2,8 @@ package server
 
 import (
 	"net/http"
-	"strings"
 
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -14,29 +14,30 @@ import (
 // confirmed with one click, so that a link on any site cannot log a member
 // out. With no session there is nothing to end or protect: op sends the
 // browser on. An invalid request is op's to refuse, and ends nothing; so is
-// a request whose session cannot be read (the database is down), rather
-// than sending the browser back as if it had been.
+// a request whose session cannot be read or ended (the database is down),
+// rather than sending the browser back as if it had been.
 func endSession(d Deps) http.Handler {
 	s, p := d.Sessions, d.Provider
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = s.WithSessionID(r)
 		_ = r.ParseForm() // op refuses a form it cannot parse
 		logout, err := p.ParseLogout(r.Context(), r.Form)
 		if err != nil {
 			p.Handler().ServeHTTP(w, r)
 			return
 		}
-		personID, _, err := s.PersonID(r)
+		r, err = s.Load(r)
+		if err == nil && logout.NeedsConfirmation(session.FromContext(r.Context()).PersonID()) {
+			http.Redirect(w, r, "/logout?"+logout.Params.Encode(), http.StatusSeeOther)
+			return
+		}
+		if err == nil {
+			err = s.LogOut(w, r)
+		}
 		if err != nil {
 			d.Render.Fail(w, r, &page.Error{Status: http.StatusServiceUnavailable, Err: err,
 				Message: "We can't log you out right now. Please try again in a minute."})
 			return
 		}
-		if logout.NeedsConfirmation(personID) {
-			http.Redirect(w, r, "/logout?"+logout.Params.Encode(), http.StatusSeeOther)
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: s.Name, Path: "/", MaxAge: -1, HttpOnly: true, Secure: strings.HasPrefix(s.Name, "__Host-"), SameSite: http.SameSiteLaxMode})
 		p.Handler().ServeHTTP(w, r)
 	})
 }

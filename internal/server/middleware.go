@@ -30,12 +30,17 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // requestContext gives each request an id, its client's address and an
 // access-log line. The log has the path only: queries carry codes and tokens.
-func requestContext(log *slog.Logger, proxies []netip.Prefix, next http.Handler) http.Handler {
+func requestContext(log *slog.Logger, proxies []netip.Prefix, watch *proxyWatch, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
 		ctx := page.WithRequestID(r.Context(), id)
 		ctx = page.WithClientIP(ctx, clientIP(r, proxies))
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			if peer := peerIP(r); !trusted(peer, proxies) {
+				watch.observe(ctx, peer, xff)
+			}
+		}
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(ctx))
@@ -53,12 +58,18 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// clientIP believes X-Forwarded-For only as far back as trusted proxies go.
-func clientIP(r *http.Request, proxies []netip.Prefix) string {
+// peerIP is the address the request's connection comes from.
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		return r.RemoteAddr
 	}
+	return host
+}
+
+// clientIP believes X-Forwarded-For only as far back as trusted proxies go.
+func clientIP(r *http.Request, proxies []netip.Prefix) string {
+	host := peerIP(r)
 	if len(proxies) == 0 || !trusted(host, proxies) {
 		return host
 	}
@@ -67,6 +78,11 @@ func clientIP(r *http.Request, proxies []netip.Prefix) string {
 		hop := strings.TrimSpace(hops[i])
 		if hop == "" {
 			continue
+		}
+		if _, err := netip.ParseAddr(hop); err != nil {
+			// Not an address: whatever wrote it is not a proxy we trust,
+			// so the last trusted hop is the client as far as we know.
+			return host
 		}
 		if !trusted(hop, proxies) {
 			return hop
@@ -91,9 +107,9 @@ func trusted(ip string, proxies []netip.Prefix) bool {
 
 // securityHeaders go on every response. No page needs script, so none may
 // run; forms may post to coopgate and redirect on to the relying parties.
-func securityHeaders(formTargets string, hsts bool, next http.Handler) http.Handler {
+func securityHeaders(formTargets []string, hsts bool, next http.Handler) http.Handler {
 	csp := "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; " +
-		"frame-ancestors 'none'; form-action 'self' " + formTargets
+		"frame-ancestors 'none'; form-action 'self' " + strings.Join(formTargets, " ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

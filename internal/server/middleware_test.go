@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -20,6 +22,7 @@ func TestClientIP(t *testing.T) {
 		{"trusted peer: last untrusted hop", "10.0.0.2:1234", "198.51.100.1, 10.0.0.7", proxies, "198.51.100.1"},
 		{"spoofed leftmost hop is not believed", "10.0.0.2:1234", "1.2.3.4, 198.51.100.1", proxies, "198.51.100.1"},
 		{"all hops trusted: the first", "10.0.0.2:1234", "10.0.0.5", proxies, "10.0.0.5"},
+		{"a hop that is no address is not believed", "10.0.0.2:1234", "198.51.100.1, junk\xff", proxies, "10.0.0.2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,7 +37,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
-	h := securityHeaders("https://social.example.coop", true, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h := securityHeaders([]string{"https://social.example.coop"}, true, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	for header, want := range map[string]string{
@@ -49,7 +52,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	rec = httptest.NewRecorder()
-	securityHeaders("", false, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	securityHeaders(nil, false, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if rec.Header().Get("Strict-Transport-Security") != "" {
 		t.Error("HSTS sent over plain http")
 	}
@@ -71,3 +74,34 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func TestProxyWatchWarnsOnlyAboutUntrustedPeers(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	trustedLoopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	for _, tt := range []struct {
+		name    string
+		proxies []netip.Prefix
+		xff     func(i int) string
+		warn    bool
+	}{
+		{"untrusted peer, many clients", nil, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, true},
+		{"trusted peer, many clients", trustedLoopback, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, false},
+		{"untrusted peer, one client", nil, func(int) string { return "198.51.100.1" }, false},
+		{"untrusted peer, junk", nil, func(i int) string { return fmt.Sprintf("junk-%d", i) }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			watch := newProxyWatch(log)
+			h := requestContext(log, tt.proxies, watch, http.NotFoundHandler())
+			for i := 0; i < 2*proxyThreshold; i++ {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.RemoteAddr = "127.0.0.1:4242"
+				r.Header.Set("X-Forwarded-For", tt.xff(i))
+				h.ServeHTTP(httptest.NewRecorder(), r)
+			}
+			if got := watch.Warning() != ""; got != tt.warn {
+				t.Errorf("warning = %q; want one: %v", watch.Warning(), tt.warn)
+			}
+		})
+	}
+}

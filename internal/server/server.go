@@ -11,8 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +20,7 @@ import (
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
-	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -38,7 +36,7 @@ type Deps struct {
 	Log      *slog.Logger
 	Provider *oidc.Provider
 	Render   *page.Renderer
-	Sessions *page.Sessions
+	Sessions *session.Manager
 	Areas    []Area
 	// Extra routes outside sessions and CSRF (webhooks), pattern → handler.
 	Extra map[string]http.Handler
@@ -59,7 +57,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	secure := strings.HasPrefix(d.Config.Issuer, "https://")
+	secure := d.Config.SecureCookies()
 	pages := http.NewServeMux()
 	for _, a := range d.Areas {
 		a.Mount(pages)
@@ -73,19 +71,21 @@ func New(d Deps) (http.Handler, error) {
 	root.Handle("/authorize/callback", callbackGuard(d, d.Provider.Handler()))
 	root.Handle("/end_session", endSession(d))
 	root.Handle("GET /healthz", healthz())
-	root.Handle("GET /readyz", readyz(d.Pool))
+	watch := newProxyWatch(d.Log)
+	root.Handle("GET /readyz", readyz(d.Pool, watch))
 	for pattern, h := range d.Extra {
 		root.Handle(pattern, h)
 	}
-	root.Handle("/", withCSRF(d, secure, loadMe(d, pages)))
+	root.Handle("/", withCSRF(d, secure, withLogin(d, pages)))
 
 	var h http.Handler = root
 	if d.Metrics != nil {
 		h = d.Metrics.Middleware(routeOf(root, pages), h)
 	}
+	h = validText(d.Render, h)
 	h = bodyLimit(h)
-	h = securityHeaders(formTargets(d.Config), secure, h)
-	h = requestContext(d.Log, proxies, h)
+	h = securityHeaders(d.Config.FormActionOrigins(), secure, h)
+	h = requestContext(d.Log, proxies, watch, h)
 	return recoverPanics(d.Log, h), nil
 }
 
@@ -114,21 +114,6 @@ func parseProxies(cidrs []string) ([]netip.Prefix, error) {
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// formTargets are the relying parties' origins: the login form's POST ends in
-// a redirect to one of them, and the logout confirmation's in a redirect to
-// a post-logout URI, which CSP's form-action also governs.
-func formTargets(cfg *config.Config) string {
-	var origins []string
-	for _, c := range cfg.Clients {
-		for _, uri := range slices.Concat(c.RedirectURIs, c.PostLogoutRedirectURIs) {
-			if u, err := url.Parse(uri); err == nil && !slices.Contains(origins, u.Scheme+"://"+u.Host) {
-				origins = append(origins, u.Scheme+"://"+u.Host)
-			}
-		}
-	}
-	return strings.Join(origins, " ")
 }
 
 // withCSRF guards every form. Over plain http (dev on localhost) gorilla/csrf
@@ -165,14 +150,20 @@ func csrfKey(secret string) []byte {
 	return k
 }
 
-// loadMe puts the logged-in person, if any, in the request's context.
-func loadMe(d Deps, next http.Handler) http.Handler {
+// withLogin puts who the browser's session belongs to in the request's
+// context, once, for every page. While the database is down no one can be
+// recognised: rather than answer as if the person were logged out, pages
+// say so (503). Static files need no one.
+func withLogin(d Deps, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, _, err := d.Sessions.PersonID(r)
-		if err == nil && id != "" {
-			if p, err := people.ByID(r.Context(), d.Pool, id); err == nil {
-				r = r.WithContext(page.WithPerson(r.Context(), p))
-			}
+		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/theme.css" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r, err := d.Sessions.Load(r)
+		if err != nil {
+			d.Render.Fail(w, r, err)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -187,13 +178,13 @@ func callbackGuard(d Deps, next http.Handler) http.Handler {
 			d.Render.Fail(w, r, page.Gone("This login has expired. Go back to the service you came from and log in again."))
 			return
 		}
-		id, _, serr := d.Sessions.PersonID(r)
+		r, serr := d.Sessions.Load(r)
 		if err = cmp.Or(err, serr); err != nil {
 			d.Render.Fail(w, r, &page.Error{Status: http.StatusServiceUnavailable, Err: err,
 				Message: "We can't finish your login right now. Please try again in a minute."})
 			return
 		}
-		if id == "" || id != ar.PersonID {
+		if id := session.FromContext(r.Context()).PersonID(); id == "" || id != ar.PersonID {
 			d.Render.Fail(w, r, page.Forbidden())
 			return
 		}
@@ -208,8 +199,10 @@ func healthz() http.Handler {
 	})
 }
 
-// readyz is ready when the database answers and its schema is current.
-func readyz(pool *pgxpool.Pool) http.Handler {
+// readyz is ready when the database answers and its schema is current. It
+// also carries what the operator should know while ready (a proxy that
+// trusted_proxies leaves out).
+func readyz(pool *pgxpool.Pool, watch *proxyWatch) http.Handler {
 	schema := &schemaCheck{pool: pool, okFor: 30 * time.Second}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -224,6 +217,9 @@ func readyz(pool *pgxpool.Pool) http.Handler {
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))
+		if warning := watch.Warning(); warning != "" {
+			_, _ = w.Write([]byte("warning: " + warning + "\n"))
+		}
 	})
 }
 

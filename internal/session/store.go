@@ -1,7 +1,3 @@
-// Package session is a gorilla/sessions store on PostgreSQL: the browser holds
-// only a signed session id; the values live in web_sessions, so every replica
-// sees the same session and ending one (logout, password reset, membership
-// ended) takes effect everywhere at once.
 package session
 
 import (
@@ -22,26 +18,27 @@ import (
 	"github.com/coopgate/coopgate/internal/database"
 )
 
-// PersonKey is the session value that names the logged-in person; it is also
+// personKey is the session value that names the logged-in person; it is also
 // stored in its own column so all of a person's sessions can be ended.
-const PersonKey = "person_id"
+const personKey = "person_id"
 
-// Store keeps sessions in PostgreSQL.
-type Store struct {
+// store is a gorilla/sessions store on PostgreSQL: the browser holds only a
+// signed session id; the values live in web_sessions.
+type store struct {
 	pool    *pgxpool.Pool
 	codecs  []securecookie.Codec
 	options sessions.Options
 }
 
-var _ sessions.Store = (*Store)(nil)
+var _ sessions.Store = (*store)(nil)
 
-// NewStore makes a store whose cookie is signed and encrypted with keys
+// newStore makes a store whose cookie is signed and encrypted with keys
 // derived from secret, valid for maxAge, Secure when secure.
-func NewStore(pool *pgxpool.Pool, secret string, maxAge time.Duration, secure bool) *Store {
+func newStore(pool *pgxpool.Pool, secret string, maxAge time.Duration, secure bool) *store {
 	hashKey, blockKey := derive(secret, "session-hash"), derive(secret, "session-block")
 	codec := securecookie.New(hashKey, blockKey)
 	codec.MaxAge(int(maxAge.Seconds()))
-	return &Store{
+	return &store{
 		pool:   pool,
 		codecs: []securecookie.Codec{codec},
 		options: sessions.Options{
@@ -58,13 +55,13 @@ func derive(secret, label string) []byte {
 }
 
 // Get returns the request's session, cached per request by gorilla.
-func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
+func (s *store) Get(r *http.Request, name string) (*sessions.Session, error) {
 	return sessions.GetRegistry(r).Get(s, name)
 }
 
 // New loads the session named by the request's cookie, or a new empty one.
 // A missing, forged or expired session is not an error: it is a new session.
-func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
+func (s *store) New(r *http.Request, name string) (*sessions.Session, error) {
 	sess := sessions.NewSession(s, name)
 	opts := s.options
 	sess.Options, sess.IsNew = &opts, true
@@ -86,7 +83,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	return sess, nil
 }
 
-func (s *Store) load(ctx context.Context, id string, sess *sessions.Session) (bool, error) {
+func (s *store) load(ctx context.Context, id string, sess *sessions.Session) (bool, error) {
 	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT data FROM web_sessions WHERE id = $1 AND expires_at > now()`, id).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -104,7 +101,7 @@ func (s *Store) load(ctx context.Context, id string, sess *sessions.Session) (bo
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // Save writes the session and its cookie; MaxAge < 0 deletes both.
-func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+func (s *store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	ctx := r.Context()
 	if sess.Options.MaxAge < 0 {
 		if sess.ID != "" {
@@ -129,12 +126,12 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	return nil
 }
 
-func (s *Store) save(ctx context.Context, sess *sessions.Session) error {
+func (s *store) save(ctx context.Context, sess *sessions.Session) error {
 	data, err := (securecookie.GobEncoder{}).Serialize(sess.Values)
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
-	person, _ := sess.Values[PersonKey].(string)
+	person, _ := sess.Values[personKey].(string)
 	expires := time.Now().Add(time.Duration(sess.Options.MaxAge) * time.Second)
 	_, err = s.pool.Exec(ctx, `
 		INSERT INTO web_sessions (id, person_id, data, expires_at) VALUES ($1, nullif($2, '')::uuid, $3, $4)
@@ -146,9 +143,9 @@ func (s *Store) save(ctx context.Context, sess *sessions.Session) error {
 	return nil
 }
 
-// Renew gives the session a new id, deleting the old row: called at login so
+// renew gives the session a new id, deleting the old row: called at login so
 // an id planted before login (session fixation) is worth nothing after it.
-func (s *Store) Renew(ctx context.Context, sess *sessions.Session) error {
+func (s *store) renew(ctx context.Context, sess *sessions.Session) error {
 	if sess.ID != "" {
 		if _, err := s.pool.Exec(ctx, `DELETE FROM web_sessions WHERE id = $1`, sess.ID); err != nil {
 			return fmt.Errorf("session: %w", err)
@@ -156,12 +153,6 @@ func (s *Store) Renew(ctx context.Context, sess *sessions.Session) error {
 	}
 	sess.ID = ""
 	return nil
-}
-
-// Delete removes one session by id.
-func (s *Store) Delete(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM web_sessions WHERE id = $1`, id)
-	return err
 }
 
 // EndAllFor deletes every session of a person, in the caller's transaction.

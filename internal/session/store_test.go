@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coopgate/coopgate/internal/people/peopletest"
 	"github.com/coopgate/coopgate/internal/pgtest"
 )
 
@@ -20,18 +21,16 @@ func cookieFrom(t *testing.T, rec *httptest.ResponseRecorder) *http.Cookie {
 }
 
 func TestStoreRoundTripAcrossStores(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	var personID string
-	if err := pool.QueryRow(ctx, `INSERT INTO people (email, name, username, password_hash) VALUES ('ann@example.coop', 'Ann', 'ann', 'x') RETURNING id`).Scan(&personID); err != nil {
-		t.Fatal(err)
-	}
+	personID := peopletest.Admitted(t, pool, "ann@example.coop").ID
 	// Two replicas: same secret, same database, separate processes' stores.
-	a, b := NewStore(pool, "a-secret-of-at-least-32-characters!", time.Hour, true), NewStore(pool, "a-secret-of-at-least-32-characters!", time.Hour, true)
+	a, b := newStore(pool, "a-secret-of-at-least-32-characters!", time.Hour, true), newStore(pool, "a-secret-of-at-least-32-characters!", time.Hour, true)
 
 	req := httptest.NewRequest("GET", "/", nil)
 	sess, _ := a.New(req, "s")
-	sess.Values[PersonKey] = personID
+	sess.Values[personKey] = personID
 	rec := httptest.NewRecorder()
 	if err := a.Save(req, rec, sess); err != nil {
 		t.Fatal(err)
@@ -44,7 +43,7 @@ func TestStoreRoundTripAcrossStores(t *testing.T) {
 	req2 := httptest.NewRequest("GET", "/", nil)
 	req2.AddCookie(c)
 	got, err := b.New(req2, "s")
-	if err != nil || got.IsNew || got.Values[PersonKey] != personID {
+	if err != nil || got.IsNew || got.Values[personKey] != personID {
 		t.Fatalf("other replica read %v (new=%v, err=%v)", got.Values, got.IsNew, err)
 	}
 
@@ -58,8 +57,9 @@ func TestStoreRoundTripAcrossStores(t *testing.T) {
 }
 
 func TestForgedAndRenewedSessions(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
-	s := NewStore(pool, "a-secret-of-at-least-32-characters!", time.Hour, false)
+	s := newStore(pool, "a-secret-of-at-least-32-characters!", time.Hour, false)
 	forged := httptest.NewRequest("GET", "/", nil)
 	forged.AddCookie(&http.Cookie{Name: "s", Value: "not-a-signed-id"})
 	if sess, err := s.New(forged, "s"); err != nil || !sess.IsNew {
@@ -73,7 +73,7 @@ func TestForgedAndRenewedSessions(t *testing.T) {
 	_ = s.Save(req, rec, sess)
 	oldCookie := cookieFrom(t, rec)
 	oldID := sess.ID
-	if err := s.Renew(context.Background(), sess); err != nil {
+	if err := s.renew(context.Background(), sess); err != nil {
 		t.Fatal(err)
 	}
 	rec = httptest.NewRecorder()

@@ -1,9 +1,12 @@
 package provisioning
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,25 +67,55 @@ func Accounts(ctx context.Context, db database.Querier, personID string) ([]Acco
 // one that waits for a sync (pending, perhaps retrying after an error),
 // oldest first within each.
 func Failed(ctx context.Context, db database.Querier) ([]PersonAccount, error) {
-	rows, err := db.Query(ctx, selectAccount+`, p.id, p.name, p.username, p.email, p.status
-		FROM downstream_accounts a JOIN people p ON p.id = a.person_id
-		WHERE a.state IN ('failed', 'pending', 'needs_setting') OR (a.state = 'suspended' AND p.status = 'admitted')
-		ORDER BY a.state = 'pending', a.updated_at, p.username, a.service
-		LIMIT 1000`)
+	rows, err := db.Query(ctx, selectAccount+`, a.person_id::text FROM downstream_accounts a
+		WHERE a.state IN ('failed', 'pending', 'needs_setting', 'suspended')`)
 	if err != nil {
 		return nil, fmt.Errorf("downstream: failed accounts: %w", err)
 	}
-	defer rows.Close()
-	var out []PersonAccount
-	for rows.Next() {
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PersonAccount, error) {
 		var a PersonAccount
-		if err := rows.Scan(&a.Service, &a.RemoteID, &a.State, &a.Action, &a.LastError, &a.LastSynced, &a.UpdatedAt,
-			&a.PersonID, &a.Name, &a.Username, &a.Email, &a.PersonStatus); err != nil {
-			return nil, fmt.Errorf("downstream: failed accounts: %w", err)
-		}
-		out = append(out, a)
+		return a, r.Scan(&a.Service, &a.RemoteID, &a.State, &a.Action, &a.LastError, &a.LastSynced, &a.UpdatedAt, &a.PersonID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("downstream: failed accounts: %w", err)
 	}
-	return out, rows.Err()
+	return withPeople(ctx, db, list)
+}
+
+// failedShown caps the secretary's list.
+const failedShown = 1000
+
+// withPeople fills in whose each account is, leaves out the suspended
+// accounts of people who are not members (that suspension is the point),
+// and orders the list for Failed.
+func withPeople(ctx context.Context, db database.Querier, list []PersonAccount) ([]PersonAccount, error) {
+	ids := make([]string, len(list))
+	for i, a := range list {
+		ids[i] = a.PersonID
+	}
+	who, err := people.ByIDs(ctx, db, ids)
+	if err != nil {
+		return nil, err
+	}
+	list = slices.DeleteFunc(list, func(a PersonAccount) bool {
+		p := who[a.PersonID]
+		return p == nil || a.State == "suspended" && p.Status != people.Admitted
+	})
+	for i := range list {
+		p := who[list[i].PersonID]
+		list[i].Name, list[i].Username, list[i].Email, list[i].PersonStatus = p.Name, p.Username, p.Email, p.Status
+	}
+	waiting := func(a PersonAccount) int { // pending accounts last
+		if a.State == "pending" {
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(list, func(a, b PersonAccount) int {
+		return cmp.Or(cmp.Compare(waiting(a), waiting(b)), a.UpdatedAt.Compare(b.UpdatedAt),
+			strings.Compare(a.Username, b.Username), strings.Compare(a.Service, b.Service))
+	})
+	return list[:min(len(list), failedShown)], nil
 }
 
 // Retry enqueues the account's sync again, now, and records who asked. It

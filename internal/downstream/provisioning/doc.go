@@ -13,9 +13,16 @@
 // services are told the configured neutral suspension text, never the
 // secretary's reason.
 //
+// It also owns webhook_deliveries, the Mastodon deliveries already acted on.
+// It reads people only through internal/people.
+//
 // Jobs are enqueued in the transaction of the change that causes them
-// (admission calls Admitted, Ceased and Reinstated inside its own), so they
-// exist exactly when the change does. A worker does what fits the person's
-// standing when it runs, not when it was enqueued. It renders no pages and
-// talks to the services only through downstream.Service.
+// (admission calls Admitted, Ceased and Reinstated inside its own, through
+// its Downstream seam; provisioning does not import admission), so they
+// exist exactly when the change does. A Provisioner is built complete, with
+// the job client it enqueues with; its workers go into the bundle of the
+// runner made after it (AddWorkers), with its PeriodicJobs. A worker does
+// what fits the person's standing when it runs, not when it was enqueued.
+// It renders no pages and talks to the services only through
+// downstream.Service.
 package provisioning

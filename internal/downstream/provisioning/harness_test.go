@@ -84,11 +84,18 @@ func newHarness(t *testing.T, change ...func(*setup)) *harness {
 		discourse: discoursetest.NewServer(t, discourseKey, discourseUser), gitlab: gitlabtest.NewServer(t, gitlabToken)}
 	h.discourse.AddGroup("members")
 	log := testLogger()
-	h.prov = &provisioning.Provisioner{Pool: h.pool, Services: h.services(t, s), WebhookSecret: []byte(webhookSecret),
-		SuspensionText: suspensionText, RetryPolicy: fastRetry{}, Log: log}
-	h.startJobs(t, s, log)
-	h.admission = &admission.Service{Pool: h.pool, Jobs: h.jobs, Box: testBox(t), Mail: testMail(t),
-		BaseURL: "http://id.example.coop", Downstream: h.prov, Now: time.Now}
+	inserter, err := jobs.NewInserter(h.pool, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.jobs = inserter
+	h.prov = &provisioning.Provisioner{Pool: h.pool, Services: h.services(t, s), Jobs: inserter,
+		WebhookSecret: []byte(webhookSecret), SuspensionText: suspensionText, RetryPolicy: fastRetry{}, Log: log}
+	h.admission = &admission.Service{Pool: h.pool, Jobs: inserter, Box: testBox(t),
+		Mail: mail.NewOutbox(testMail(t), testBox(t), inserter), BaseURL: "http://id.example.coop", Downstream: h.prov}
+	if !s.noWorkers {
+		h.startJobs(t, log)
+	}
 	return h
 }
 
@@ -114,25 +121,20 @@ func (h *harness) services(t *testing.T, s setup) []downstream.Service {
 	return out
 }
 
-func (h *harness) startJobs(t *testing.T, s setup, log *slog.Logger) {
+// startJobs works the jobs, as the server does: a runner with the mail and
+// downstream workers.
+func (h *harness) startJobs(t *testing.T, log *slog.Logger) {
 	t.Helper()
-	var workers *river.Workers
-	if !s.noWorkers {
-		workers = river.NewWorkers()
-		if err := mail.AddWorkers(workers, discardMail{}, testBox(t), log); err != nil {
-			t.Fatal(err)
-		}
-		if err := h.prov.AddWorkers(workers); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var err error
-	if h.jobs, err = jobs.NewClient(h.pool, workers, log); err != nil {
+	workers := river.NewWorkers()
+	if err := mail.AddWorkers(workers, discardMail{}, testBox(t), log, nil); err != nil {
 		t.Fatal(err)
 	}
-	h.prov.Jobs = h.jobs
-	if s.noWorkers {
-		return
+	if err := h.prov.AddWorkers(workers); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if h.jobs, err = jobs.NewRunner(h.pool, log, jobs.Work{Workers: workers}); err != nil {
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := h.jobs.Start(ctx); err != nil {

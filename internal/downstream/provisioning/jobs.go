@@ -154,3 +154,15 @@ func (p *Provisioner) AddWorkers(workers *river.Workers) error {
 	}
 	return nil
 }
+
+// PeriodicJobs are the jobs the runner enqueues every interval: the
+// Mastodon poll and the recheck of held accounts, for the services enabled.
+func (p *Provisioner) PeriodicJobs(every time.Duration) []*river.PeriodicJob {
+	var out []*river.PeriodicJob
+	for _, job := range []*river.PeriodicJob{p.PollJob(every), p.RecheckJob(every)} {
+		if job != nil {
+			out = append(out, job)
+		}
+	}
+	return out
+}

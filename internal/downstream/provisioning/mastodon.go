@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -157,14 +158,21 @@ func (p *Provisioner) pendingMembers(ctx context.Context, pending []mastodon.Adm
 }
 
 func (p *Provisioner) missingOnMastodon(ctx context.Context) ([]string, error) {
-	rows, err := p.Pool.Query(ctx, `
-		SELECT a.person_id::text FROM downstream_accounts a JOIN people p ON p.id = a.person_id
-		WHERE a.service = 'mastodon' AND a.state = 'missing' AND p.status = 'admitted'
-		ORDER BY a.last_synced_at NULLS FIRST LIMIT $1`, missingBatch)
+	rows, err := p.Pool.Query(ctx, `SELECT person_id::text FROM downstream_accounts
+		WHERE service = 'mastodon' AND state = 'missing' ORDER BY last_synced_at NULLS FIRST`)
 	if err != nil {
 		return nil, fmt.Errorf("downstream: members missing on mastodon: %w", err)
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("downstream: members missing on mastodon: %w", err)
+	}
+	who, err := people.ByIDs(ctx, p.Pool, ids)
+	if err != nil {
+		return nil, err
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return who[id] == nil || who[id].Status != people.Admitted })
+	return ids[:min(len(ids), missingBatch)], nil
 }
 
 // ensureMastodon enqueues ensure jobs without marking the accounts pending:

@@ -2,7 +2,6 @@ package provisioning
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/downstream"
 	"github.com/coopgate/coopgate/internal/downstream/discourse"
@@ -24,12 +22,13 @@ import (
 )
 
 // Provisioner enqueues and works the account jobs for the enabled services.
+// Build it with its job client (an inserter is enough), then register its
+// workers with the runner's bundle (AddWorkers) and hand the runner its
+// PeriodicJobs.
 type Provisioner struct {
 	Pool     *pgxpool.Pool
 	Services []downstream.Service // the enabled services; none is fine
-	// Jobs enqueues. It is set once the River client exists, which is after
-	// the workers are registered (River wants them first).
-	Jobs *jobs.Client
+	Jobs     *jobs.Client         // enqueues
 	// WebhookSecret verifies Mastodon's webhook; empty turns the webhook off.
 	WebhookSecret []byte
 	// SuspensionText is what the services are told when a former member's
@@ -44,8 +43,6 @@ type Provisioner struct {
 
 // DefaultSuspensionText is the neutral suspension text when none is configured.
 const DefaultSuspensionText = "Membership of the co-op ended."
-
-var _ admission.Downstream = (*Provisioner)(nil)
 
 // Services builds a client for each enabled service. hc may be nil.
 func Services(cfg config.Downstream, hc *http.Client) ([]downstream.Service, error) {
@@ -74,8 +71,9 @@ func Services(cfg config.Downstream, hc *http.Client) ([]downstream.Service, err
 	return out, nil
 }
 
-// FromConfig makes a Provisioner for the services cfg enables. log may be nil.
-func FromConfig(pool *pgxpool.Pool, cfg config.Downstream, log *slog.Logger) (*Provisioner, error) {
+// FromConfig makes a Provisioner for the services cfg enables, enqueueing
+// with jobs. log may be nil.
+func FromConfig(pool *pgxpool.Pool, cfg config.Downstream, jobs *jobs.Client, log *slog.Logger) (*Provisioner, error) {
 	services, err := Services(cfg, nil)
 	if err != nil {
 		return nil, fmt.Errorf("downstream: %w", err)
@@ -83,7 +81,7 @@ func FromConfig(pool *pgxpool.Pool, cfg config.Downstream, log *slog.Logger) (*P
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p := &Provisioner{Pool: pool, Services: services, SuspensionText: cfg.SuspensionText, Log: log}
+	p := &Provisioner{Pool: pool, Services: services, Jobs: jobs, SuspensionText: cfg.SuspensionText, Log: log}
 	if cfg.Mastodon.Enabled {
 		p.WebhookSecret = []byte(cfg.Mastodon.WebhookSecret)
 	}
@@ -151,9 +149,6 @@ func (p *Provisioner) markPending(ctx context.Context, tx pgx.Tx, t Target) erro
 // action that has not finished yet makes this a no-op (River's unique
 // insert), which the result reports.
 func (p *Provisioner) insert(ctx context.Context, tx pgx.Tx, t Target) (*rivertype.JobInsertResult, error) {
-	if p.Jobs == nil {
-		return nil, errors.New("downstream: no job client to enqueue with")
-	}
 	res, err := p.Jobs.InsertTx(ctx, tx, t.args(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("downstream: enqueueing %s %s: %w", t.Action, t.Service, err)

@@ -2,7 +2,6 @@ package provisioning
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -36,12 +35,12 @@ type Report struct {
 // done; an account that fails temporarily gets a job that keeps trying. It
 // stops only for coopgate's own errors (the database).
 func (p *Provisioner) Reconcile(ctx context.Context, services []downstream.Service, dryRun bool, report func(Report)) error {
-	ids, err := p.reconcilable(ctx)
+	listed, err := people.WithStatus(ctx, p.Pool, people.Admitted, people.Ceased)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		person, err := p.person(ctx, id)
+	for _, l := range listed {
+		person, err := p.person(ctx, l.ID) // as it stands now, not when listed
 		if err != nil || person == nil {
 			return err
 		}
@@ -60,14 +59,6 @@ func (p *Provisioner) Reconcile(ctx context.Context, services []downstream.Servi
 	return nil
 }
 
-func (p *Provisioner) reconcilable(ctx context.Context) ([]string, error) {
-	rows, err := p.Pool.Query(ctx, `SELECT id::text FROM people WHERE status IN ('admitted', 'ceased') ORDER BY username`)
-	if err != nil {
-		return nil, fmt.Errorf("downstream: listing people: %w", err)
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
-}
-
 func reconcileTarget(person *people.Person) Target {
 	if person.Status == people.Admitted {
 		return Target{PersonID: person.ID, Action: ActionEnsure}
@@ -84,9 +75,6 @@ func (p *Provisioner) reconcileOne(ctx context.Context, svc downstream.Service, 
 		return rerr
 	}
 	if v.kind != verdictRetry && v.kind != verdictSnooze {
-		return nil
-	}
-	if p.Jobs == nil {
 		return nil
 	}
 	r.Retrying = true

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -96,20 +95,20 @@ func (p *Provisioner) ownerOf(ctx context.Context, tx pgx.Tx, a mastodon.AdminAc
 	if err != nil || person != nil || a.Email == "" {
 		return person, err
 	}
-	var id string
-	err = tx.QueryRow(ctx, `SELECT id::text FROM people WHERE username = $1 AND status = 'admitted'`,
-		strings.ToLower(a.Username)).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	named, err := people.ByUsername(ctx, tx, a.Username)
+	switch {
+	case errors.Is(err, people.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("finding the account's owner: %w", err)
+	case named.Status != people.Admitted:
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("finding the account's owner: %w", err)
-	}
-	former, err := formerEmails(ctx, tx, id)
+	former, err := formerEmails(ctx, tx, named.ID)
 	if err != nil || !(downstream.Person{FormerEmails: former}).Owns(a.Email) {
 		return nil, err
 	}
-	return personIn(ctx, tx, id)
+	return named, nil
 }
 
 // mastodonRejectsUnknown is reject_unknown_pending: the client's

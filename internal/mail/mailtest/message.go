@@ -22,7 +22,6 @@ type Message struct {
 	Subject  string      // the Subject header, decoded
 	Text     string      // the text/plain body, transfer encoding undone, lines ending in \n
 	HTML     string      // the text/html body, likewise
-	Raw      []byte      // the message exactly as received
 }
 
 func (m Message) sentTo(addr string) bool {
@@ -43,7 +42,7 @@ func parse(raw []byte) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("subject: %w", err)
 	}
-	m := Message{Header: parsed.Header, Subject: subject, Raw: raw}
+	m := Message{Header: parsed.Header, Subject: subject}
 	err = m.readPart(parsed.Header.Get("Content-Type"), parsed.Header.Get("Content-Transfer-Encoding"), parsed.Body)
 	return m, err
 }

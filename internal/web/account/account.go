@@ -13,31 +13,23 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
-
-// ServiceAccount is one of the person's accounts on the co-op's services.
-type ServiceAccount struct {
-	Service    string     `json:"service"`
-	State      string     `json:"state"`
-	LastSynced *time.Time `json:"last_synced,omitempty"`
-}
 
 // Handler serves the account area.
 type Handler struct {
 	Pool   *pgxpool.Pool
 	Render *page.Renderer
-	// ServiceAccounts lists the person's service accounts; nil when no
-	// service is configured.
-	ServiceAccounts func(ctx context.Context, personID string) ([]ServiceAccount, error)
 }
 
 // Mount adds the area's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	mux.Handle("GET /account", h.Render.Handle(h.show))
-	mux.Handle("GET /account/export.json", h.Render.Handle(h.export))
+	mux.Handle("GET /account", h.Render.Handle(page.LoggedIn(h.show)))
+	mux.Handle("GET /account/export.json", h.Render.Handle(page.LoggedIn(h.export)))
 }
 
 // AccountPage is the member's own page.
@@ -45,14 +37,10 @@ type AccountPage struct {
 	Person      *people.Person
 	Acceptances []policy.Acceptance
 	Pending     []policy.Policy
-	Services    []ServiceAccount
+	Services    []provisioning.Account
 }
 
-func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
-	me := page.Me(r.Context())
-	if me == nil {
-		return page.Redirect(w, r, "/login")
-	}
+func (h *Handler) show(w http.ResponseWriter, r *http.Request, me *people.Person) error {
 	ctx := r.Context()
 	data := AccountPage{Person: me}
 	var err error
@@ -62,17 +50,10 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
 	if data.Pending, err = policy.Pending(ctx, h.Pool, me.ID); err != nil {
 		return err
 	}
-	if data.Services, err = h.services(ctx, me.ID); err != nil {
+	if data.Services, err = provisioning.Accounts(ctx, h.Pool, me.ID); err != nil {
 		return err
 	}
 	return h.Render.Render(w, r, http.StatusOK, "account/account", "Your account", data)
-}
-
-func (h *Handler) services(ctx context.Context, personID string) ([]ServiceAccount, error) {
-	if h.ServiceAccounts == nil {
-		return nil, nil
-	}
-	return h.ServiceAccounts(ctx, personID)
 }
 
 // Export is everything coopgate holds about a person (GDPR art. 15/20),
@@ -82,8 +63,8 @@ type Export struct {
 	Profile      exportProfile           `json:"profile"`
 	Acceptances  []policy.Acceptance     `json:"policy_acceptances"`
 	Applications []admission.Application `json:"applications"`
-	Sessions     []exportSession         `json:"sessions"`
-	Services     []ServiceAccount        `json:"service_accounts"`
+	Sessions     []session.Info          `json:"sessions"`
+	Services     []exportService         `json:"service_accounts"`
 }
 
 type exportProfile struct {
@@ -101,17 +82,15 @@ type exportProfile struct {
 	CeasedAt         *time.Time `json:"ceased_at,omitempty"`
 }
 
-type exportSession struct {
-	CreatedAt time.Time `json:"created_at"`
-	LastUsed  time.Time `json:"last_used"`
-	ExpiresAt time.Time `json:"expires_at"`
+// exportService is one service account, without the errors and remote ids
+// that are for the secretary.
+type exportService struct {
+	Service    string     `json:"service"`
+	State      string     `json:"state"`
+	LastSynced *time.Time `json:"last_synced,omitempty"`
 }
 
-func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
-	me := page.Me(r.Context())
-	if me == nil {
-		return page.Redirect(w, r, "/login")
-	}
+func (h *Handler) export(w http.ResponseWriter, r *http.Request, me *people.Person) error {
 	x, err := h.collect(r.Context(), me)
 	if err != nil {
 		return err
@@ -136,27 +115,13 @@ func (h *Handler) collect(ctx context.Context, me *people.Person) (Export, error
 	if x.Applications, err = admission.ApplicationsOf(ctx, h.Pool, me.ID); err != nil {
 		return x, err
 	}
-	if x.Sessions, err = h.sessions(ctx, me.ID); err != nil {
+	if x.Sessions, err = session.List(ctx, h.Pool, me.ID); err != nil {
 		return x, err
 	}
-	x.Services, err = h.services(ctx, me.ID)
+	accounts, err := provisioning.Accounts(ctx, h.Pool, me.ID)
+	x.Services = make([]exportService, 0, len(accounts))
+	for _, a := range accounts {
+		x.Services = append(x.Services, exportService{Service: a.Service, State: a.State, LastSynced: a.LastSynced})
+	}
 	return x, err
-}
-
-func (h *Handler) sessions(ctx context.Context, personID string) ([]exportSession, error) {
-	rows, err := h.Pool.Query(ctx, `SELECT created_at, updated_at, expires_at FROM web_sessions
-		WHERE person_id = $1 AND expires_at > now() ORDER BY created_at`, personID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []exportSession{}
-	for rows.Next() {
-		var s exportSession
-		if err := rows.Scan(&s.CreatedAt, &s.LastUsed, &s.ExpiresAt); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

@@ -15,6 +15,7 @@ var adminPages = []string{"/admin", "/admin/applications", "/admin/people", "/ad
 	"/admin/audit", "/admin/no-such-page"}
 
 func TestOnlySecretariesGetIn(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	sec, secBrowser := secretary(t, g, "sec@example.coop", "sec")
 	member := g.CreatePerson(t, "mem@example.coop", "mem", people.Admitted)

@@ -19,6 +19,7 @@ func decideAction(id int64, decision string) string {
 }
 
 func TestApproveFromTheQueue(t *testing.T) {
+	t.Parallel()
 	smtp := mailtest.Start(t)
 	g := apptest.Start(t, apptest.WithSMTP(smtp))
 	_, b := secretary(t, g, "sec@example.coop", "sec")
@@ -55,6 +56,7 @@ func TestApproveFromTheQueue(t *testing.T) {
 }
 
 func TestRejectNeedsAReason(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	_, b := secretary(t, g, "sec@example.coop", "sec")
 	ann, id := applicant(t, g, "ann@elsewhere.org", "ann")
@@ -95,6 +97,7 @@ func TestRejectNeedsAReason(t *testing.T) {
 // Two secretaries press Approve on the same applicant at the same moment:
 // one approval wins, the other is told, and the log has one approval.
 func TestConcurrentApprovalsApproveOnce(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	_, one := secretary(t, g, "one@example.coop", "one")
 	_, two := secretary(t, g, "two@example.coop", "two")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/web/page"
 )
 
 // AuditPage is a page of the audit log, newest first.
@@ -32,8 +33,10 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) error {
 	data := AuditPage{Action: strings.TrimSpace(q.Get("action")), Actor: strings.TrimSpace(q.Get("actor")),
 		Subject: strings.TrimSpace(q.Get("subject"))}
 	f := audit.Filter{Action: data.Action, SubjectID: data.Subject, Limit: auditPageSize}
-	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
 	var err error
+	if f.Before, err = beforeID(q.Get("before")); err != nil {
+		return err
+	}
 	if f.ActorID, err = h.actorID(r, data.Actor); err != nil {
 		return err
 	}
@@ -51,6 +54,19 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) error {
 		data.OlderURL = withQuery(r.URL, "before", strconv.FormatInt(data.Entries[n-1].ID, 10))
 	}
 	return h.Render.Render(w, r, http.StatusOK, "admin/audit", "Audit log", data)
+}
+
+// beforeID reads ?before=, the id of the event a page of the log starts
+// after: an event id, or nothing for the newest page.
+func beforeID(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 {
+		return 0, page.BadRequest("The address of this page of the audit log is wrong: “before” must be an event number. Start again from the newest page.")
+	}
+	return id, nil
 }
 
 // actorID turns the actor filter, an email or a person id, into a person id.

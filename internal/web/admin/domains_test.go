@@ -10,6 +10,7 @@ import (
 )
 
 func TestAllowedDomainsAddAndRemoveAreAudited(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	sec, b := secretary(t, g, "sec@example.coop", "sec")
 	domains := g.URL + "/admin/domains"

@@ -3,23 +3,24 @@ package admin_test
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/coopgate/coopgate/internal/apptest"
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/downstream"
+	"github.com/coopgate/coopgate/internal/downstream/mastodon"
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/register"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/admin"
-	"github.com/coopgate/coopgate/internal/web/page"
 )
 
 // csvRows fetches a CSV download and parses it.
@@ -41,6 +42,7 @@ func csvRows(t *testing.T, b *http.Client, u string) [][]string {
 }
 
 func TestExportsHaveHeadersAndRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	sec, b := secretary(t, g, "sec@example.coop", "sec")
@@ -68,6 +70,7 @@ func TestExportsHaveHeadersAndRows(t *testing.T) {
 }
 
 func TestDashboardAndPolicies(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	_, b := secretary(t, g, "sec@example.coop", "sec")
 	g.CreatePerson(t, "new@example.coop", "newbie", people.Admitted) // has accepted nothing
@@ -86,30 +89,35 @@ func TestDashboardAndPolicies(t *testing.T) {
 	}
 }
 
-// The service accounts section shows what the downstream function gives, and
-// survives its failure.
+// The service accounts section shows the person's accounts as provisioning
+// recorded them, says when no service is enabled, and survives a failure to
+// read them.
 func TestServiceAccountsSection(t *testing.T) {
 	g := apptest.Start(t)
+	ctx := context.Background()
 	sec := g.CreatePerson(t, "sec@example.coop", "sec", people.Admitted, people.RoleSecretary)
-	synced := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	// Never called: the page only reads what provisioning recorded.
+	masto, err := mastodon.New(mastodon.Config{BaseURL: "http://127.0.0.1:9", Token: "unused"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &admin.Handler{Pool: g.App.Pool, Render: g.App.Render, Admission: g.App.Admission,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Downstream: &provisioning.Provisioner{Pool: g.App.Pool, Services: []downstream.Service{masto}},
+		Log:        slog.New(slog.NewTextHandler(io.Discard, nil))}
 	get := func() (int, string) {
 		mux := http.NewServeMux()
 		h.Mount(mux)
 		req := httptest.NewRequest(http.MethodGet, "/admin/people/"+sec.ID, nil)
-		req = req.WithContext(page.WithPerson(req.Context(), sec.Person))
+		req = req.WithContext(session.NewContext(req.Context(), session.Login{Person: sec.Person}))
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
 	}
 
-	h.DownstreamAccounts = func(_ context.Context, personID string) ([]admin.AccountView, error) {
-		if personID != sec.ID {
-			t.Errorf("asked for %s", personID)
-		}
-		return []admin.AccountView{{Service: "mastodon", State: "active", RemoteID: "109", LastSynced: &synced},
-			{Service: "gitlab", State: "failed", LastError: "GitLab answered 503"}}, nil
+	if _, err := g.App.Pool.Exec(ctx, `INSERT INTO downstream_accounts (person_id, service, remote_id, state, last_error, last_synced_at)
+		VALUES ($1, 'mastodon', '109', 'active', '', '2025-03-01 12:00:00Z'), ($1, 'gitlab', '', 'failed', 'GitLab answered 503', NULL)`,
+		sec.ID); err != nil {
+		t.Fatal(err)
 	}
 	code, body := get()
 	if code != http.StatusOK {
@@ -117,7 +125,15 @@ func TestServiceAccountsSection(t *testing.T) {
 	}
 	wantContains(t, "accounts", body, "mastodon", "109", "1 Mar 2025 12:00 UTC", "gitlab", "GitLab answered 503")
 
-	h.DownstreamAccounts = func(context.Context, string) ([]admin.AccountView, error) { return nil, errors.New("down") }
+	h.Downstream = g.App.Downstream // the test gateway enables no service
+	if code, body = get(); code != http.StatusOK || !strings.Contains(body, "No services configured") {
+		t.Errorf("no service enabled: status %d, page without \"No services configured\"", code)
+	}
+
+	h.Downstream = &provisioning.Provisioner{Pool: g.App.Pool, Services: []downstream.Service{masto}}
+	if _, err := g.App.Pool.Exec(ctx, `ALTER TABLE downstream_accounts RENAME TO downstream_accounts_away`); err != nil {
+		t.Fatal(err)
+	}
 	code, body = get()
 	if code != http.StatusOK {
 		t.Fatalf("status %d with a failing account list", code)

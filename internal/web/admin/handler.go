@@ -1,22 +1,23 @@
 // Package admin owns the membership secretary's pages under /admin: the
 // dashboard, the applications queue, people and their standing, the allowed
 // email domains, the member register (list, import, export), acceptance of
-// the policies and the audit log.
+// the policies, members' accounts on the co-op's services that need a look
+// (with Retry) and the audit log.
 //
 // Every route requires a logged-in, admitted secretary. It holds no product
-// rules: every change goes through internal/admission, or internal/register
-// with an audit event in the same transaction, and it only reads the rest.
+// rules: every change goes through internal/admission, internal/register or
+// internal/downstream/provisioning, with an audit event in the same
+// transaction, and it only reads the rest.
 package admin
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -25,18 +26,10 @@ type Handler struct {
 	Pool      *pgxpool.Pool
 	Render    *page.Renderer
 	Admission *admission.Service
-	Log       *slog.Logger
-	// DownstreamAccounts lists a person's accounts on the co-op's services
-	// (Mastodon, Discourse, GitLab) for the person page; nil when no service
-	// is configured.
-	DownstreamAccounts func(ctx context.Context, personID string) ([]AccountView, error)
-}
-
-// AccountView is a person's account on one downstream service, as the
-// secretary sees it.
-type AccountView struct {
-	Service, State, RemoteID, LastError string
-	LastSynced                          *time.Time
+	// Downstream keeps members' accounts on the co-op's services (Mastodon,
+	// Discourse, GitLab); with none enabled, the pages say so.
+	Downstream *provisioning.Provisioner
+	Log        *slog.Logger
 }
 
 // Mount adds the area's routes, each behind the secretary check.
@@ -64,6 +57,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		{"POST /admin/register/import/confirm", h.confirmImport},
 		{"GET /admin/policies", h.showPolicies},
 		{"GET /admin/policies/acceptances.csv", h.exportAcceptances},
+		{"GET /admin/downstream", h.showDownstream},
+		{"POST /admin/downstream/retry", h.retryAccount},
+		{"POST /admin/downstream/retry-held", h.retryHeld},
 		{"GET /admin/audit", h.showAudit},
 		// Anything else under /admin answers as the rest does, so that the
 		// area's shape is not revealed to people who may not use it.

@@ -16,12 +16,16 @@ type Pager struct {
 	PrevURL, NextURL string // "" when there is no such page
 }
 
+// maxPage bounds ?page= so that its offset cannot overflow.
+const maxPage = 1 << 24
+
 // pageOffset reads ?page= (counting from 1) as an offset into the listing.
 func pageOffset(r *http.Request) (page, offset int) {
 	page, err := strconv.Atoi(r.URL.Query().Get("page"))
 	if err != nil || page < 1 {
 		page = 1
 	}
+	page = min(page, maxPage)
 	return page, (page - 1) * pageSize
 }
 

@@ -22,6 +22,7 @@ func next(body string) string {
 }
 
 func TestListingsPage(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	_, b := secretary(t, g, "sec@example.coop", "sec")
 	_, err := g.App.Pool.Exec(context.Background(), `

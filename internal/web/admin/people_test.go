@@ -41,6 +41,7 @@ func refreshToken(t *testing.T, g *apptest.Gateway, browser *http.Client, p appt
 }
 
 func TestEndAndReinstateMembership(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
 	_, b := secretary(t, g, "sec@example.coop", "sec")
@@ -103,6 +104,7 @@ func TestEndAndReinstateMembership(t *testing.T) {
 }
 
 func TestPeopleListFilters(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	_, b := secretary(t, g, "sec@example.coop", "sec")
 	g.CreatePerson(t, "carol@example.coop", "carol", people.Admitted)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/audit"
+	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/register"
@@ -31,7 +32,7 @@ type PersonPage struct {
 // Accounts is the "Service accounts" section.
 type Accounts struct {
 	Configured bool
-	List       []AccountView
+	List       []provisioning.Account
 	Failed     bool // the list could not be loaded
 }
 
@@ -97,13 +98,14 @@ func (h *Handler) personHistory(ctx context.Context, data *PersonPage) (err erro
 	return err
 }
 
-// accounts asks the downstream services' function, if any. A failure there
-// leaves the rest of the page useful: it is logged and the section says so.
+// accounts lists the person's service accounts, when any service is
+// enabled. A failure leaves the rest of the page useful: it is logged and
+// the section says so.
 func (h *Handler) accounts(ctx context.Context, personID string) Accounts {
-	if h.DownstreamAccounts == nil {
+	if len(h.Downstream.Services) == 0 {
 		return Accounts{}
 	}
-	list, err := h.DownstreamAccounts(ctx, personID)
+	list, err := provisioning.Accounts(ctx, h.Pool, personID)
 	if err != nil {
 		h.Log.ErrorContext(ctx, "admin: listing service accounts", "person", personID, "err", err,
 			"request_id", page.RequestID(ctx))

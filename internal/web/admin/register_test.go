@@ -58,6 +58,7 @@ func imports(t *testing.T, g *apptest.Gateway) int {
 }
 
 func TestRegisterImportWithProblemsIsRefused(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	sec, b := secretary(t, g, "sec@example.coop", "sec")
 	importURL := g.URL + "/admin/register/import"
@@ -106,6 +107,7 @@ func formToken(t *testing.T, page, action string) string {
 }
 
 func TestRegisterImportAndReimport(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
 	_, b := secretary(t, g, "sec@example.coop", "sec")
 	importURL := g.URL + "/admin/register/import"

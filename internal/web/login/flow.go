@@ -11,6 +11,7 @@ import (
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -74,25 +75,9 @@ func (h *Handler) continueFlow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	personID, authTime, err := h.Sessions.PersonID(r)
-	if err != nil {
-		return err
-	}
-	if personID == "" {
+	login := session.FromContext(r.Context())
+	if login.Person == nil {
 		return page.Redirect(w, r, "/login?id="+id)
 	}
-	p, err := people.ByID(r.Context(), h.Pool, personID)
-	if err != nil {
-		return page.Redirect(w, r, "/login?id="+id)
-	}
-	return h.finish(w, r, p, ar, authTime)
-}
-
-// me is the logged-in person, or a redirect to the login form.
-func (h *Handler) me(w http.ResponseWriter, r *http.Request) (*people.Person, bool) {
-	if p := page.Me(r.Context()); p != nil {
-		return p, true
-	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-	return nil, false
+	return h.finish(w, r, login.Person, ar, login.AuthTime)
 }

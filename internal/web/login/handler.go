@@ -11,8 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/oidc"
-	"github.com/coopgate/coopgate/internal/ratelimit"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -20,12 +21,15 @@ import (
 type Handler struct {
 	Pool     *pgxpool.Pool
 	Render   *page.Renderer
-	Sessions *page.Sessions
+	Sessions *session.Manager
 	Provider *oidc.Provider
-	Limiter  *ratelimit.Limiter
-	Log      *slog.Logger
-	Now      func() time.Time
-	Metrics  Metrics // may be nil
+	// Guard throttles failed logins; Devices recognises the owner's known
+	// device, which the email-wide lock spares.
+	Guard   *lockout.Guard
+	Devices *lockout.Devices
+	Log     *slog.Logger
+	Now     func() time.Time
+	Metrics Metrics // may be nil
 }
 
 // Metrics counts login outcomes.
@@ -39,21 +43,14 @@ func (h *Handler) count(outcome string) {
 	}
 }
 
-// Throttles of failed logins. The per-email rule counts for addresses that
-// exist and those that don't alike, so lockout reveals nothing.
-var (
-	failedPerIP    = ratelimit.Rule{Name: "login-fail-ip", Max: 50, Window: 15 * time.Minute}
-	failedPerEmail = ratelimit.Rule{Name: "login-fail-email", Max: 10, Window: 15 * time.Minute}
-)
-
 // Mount adds the area's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /login", h.Render.Handle(h.showLogin))
 	mux.Handle("POST /login", h.Render.Handle(h.submitLogin))
 	mux.Handle("GET /continue", h.Render.Handle(h.continueFlow))
-	mux.Handle("GET /status", h.Render.Handle(h.showStatus))
-	mux.Handle("GET /terms", h.Render.Handle(h.showTerms))
-	mux.Handle("POST /terms", h.Render.Handle(h.acceptTerms))
+	mux.Handle("GET /status", h.Render.Handle(page.LoggedIn(h.showStatus)))
+	mux.Handle("GET /terms", h.Render.Handle(page.LoggedIn(h.showTerms)))
+	mux.Handle("POST /terms", h.Render.Handle(page.LoggedIn(h.acceptTerms)))
 	mux.Handle("POST /terms/decline", h.Render.Handle(h.declineTerms))
 	mux.Handle("GET /logout", h.Render.Handle(h.showLogout))
 	mux.Handle("POST /logout", h.Render.Handle(h.submitLogout))

@@ -9,9 +9,12 @@ import (
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/password"
 	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -53,15 +56,9 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	personID, authTime, err := h.Sessions.PersonID(r)
-	if err != nil {
-		return err
-	}
-	if personID != "" && (ar == nil || !ar.WantsFreshLogin(authTime, h.Now())) {
-		p, err := people.ByID(r.Context(), h.Pool, personID)
-		if err == nil {
-			return h.finish(w, r, p, ar, authTime)
-		}
+	login := session.FromContext(r.Context())
+	if login.Person != nil && (ar == nil || !ar.WantsFreshLogin(login.AuthTime, h.Now())) {
+		return h.finish(w, r, login.Person, ar, login.AuthTime)
 	}
 	if ar != nil && ar.PromptNone() {
 		op.AuthRequestError(w, r, ar, zoidc.ErrLoginRequired(), h.Provider)
@@ -74,63 +71,116 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 	return h.Render.Render(w, r, http.StatusOK, "login/login", "Log in", data)
 }
 
-const wrongCredentials = "That email and password don't match an account. Check them, or reset your password."
+const (
+	wrongCredentials = "That email and password don't match an account you can log in to. Check them, or reset your password. " +
+		"If you have just joined, first confirm your address with the link we emailed you."
+	cantCheck = "We can't check your password right now. Please try again in a minute."
+	lockedOut = "Too many failed logins for this email address. Wait up to an hour and try again, " +
+		"or reset your password: a completed reset lifts this at once."
+)
 
+// submitLogin checks the password. A database outage keeps the form with
+// what was typed and says so (503); it is never read as a lockout or a
+// wrong password.
 func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	data := LoginPage{AuthRequestID: r.PostFormValue("id"), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	err := h.tryLogin(w, r, &data)
+	if !database.Unavailable(err) {
+		return err
+	}
+	h.count("unavailable")
+	h.Log.WarnContext(ctx, "login: database unavailable", "err", err.Error(), "request_id", page.RequestID(ctx))
+	data.Error = cantCheck
+	w.Header().Set("Retry-After", page.RetryAfter)
+	return h.Render.Render(w, r, http.StatusServiceUnavailable, "login/login", "Log in", data)
+}
+
+func (h *Handler) tryLogin(w http.ResponseWriter, r *http.Request, data *LoginPage) error {
+	ctx := r.Context()
 	ar, err := h.authRequest(ctx, data.AuthRequestID)
 	if err != nil {
 		return err
 	}
 	data.ClientName = h.clientName(ar)
-	ip, email := page.ClientIP(ctx), people.NormalizeEmail(data.Email)
-	if over, err := h.Limiter.Exceeded(ctx, failedPerIP, ip); err != nil || over {
-		h.count("throttled")
-		return errors.Join(err, page.TooMany("Too many failed logins from your network. Wait 15 minutes and try again."))
+	email := people.NormalizeEmail(data.Email)
+	p, err := people.ByEmail(ctx, h.Pool, email)
+	if err != nil && !errors.Is(err, people.ErrNotFound) {
+		return err
 	}
-	if over, err := h.Limiter.Exceeded(ctx, failedPerEmail, email); err != nil || over {
-		h.count("locked")
-		data.Error = "Too many failed logins for this email address. Wait 15 minutes, or reset your password."
-		return errors.Join(err, h.Render.Render(w, r, http.StatusTooManyRequests, "login/login", "Log in", data))
+	attempt := lockout.Attempt{Email: email, IP: page.ClientIP(ctx), Device: h.Devices.Known(r, idOf(p))}
+	if refused, err := h.refuse(w, r, data, attempt); refused || err != nil {
+		return err
 	}
-	p, ok, err := h.checkPassword(ctx, email, r.PostFormValue("password"))
+	ok, err := checkPassword(ctx, p, r.PostFormValue("password"))
 	if err != nil {
 		return err
 	}
 	if !ok {
-		_, err1 := h.Limiter.Hit(ctx, failedPerIP, ip)
-		_, err2 := h.Limiter.Hit(ctx, failedPerEmail, email)
-		h.count("failure")
-		h.Log.InfoContext(ctx, "login failed", "request_id", page.RequestID(ctx))
-		data.Error = wrongCredentials
-		return errors.Join(err1, err2, h.Render.Render(w, r, http.StatusUnauthorized, "login/login", "Log in", data))
+		return h.wrongPassword(w, r, data, attempt)
 	}
-	if err := h.Limiter.Reset(ctx, failedPerEmail, email); err != nil {
+	if err := h.Guard.Succeeded(ctx, attempt); err != nil {
 		return err
 	}
 	now := h.Now()
 	if err := h.Sessions.LogIn(w, r, p, now); err != nil {
 		return err
 	}
+	http.SetCookie(w, h.Devices.Cookie(p.ID))
 	h.count("success")
 	h.Log.InfoContext(ctx, "login", "person", p.ID, "request_id", page.RequestID(ctx))
 	return h.finish(w, r, p, ar, now)
 }
 
-// checkPassword takes as long for an unknown email as for a wrong password.
-func (h *Handler) checkPassword(ctx context.Context, email, pw string) (*people.Person, bool, error) {
-	p, err := people.ByEmail(ctx, h.Pool, email)
-	if err != nil && !errors.Is(err, people.ErrNotFound) {
-		return nil, false, err
+// wrongPassword counts a failed attempt and shows the form again.
+func (h *Handler) wrongPassword(w http.ResponseWriter, r *http.Request, data *LoginPage, a lockout.Attempt) error {
+	ctx := r.Context()
+	if err := h.Guard.Failed(ctx, a); err != nil {
+		return err
 	}
+	h.count("failure")
+	h.Log.InfoContext(ctx, "login failed", "known_device", a.Device != "", "request_id", page.RequestID(ctx))
+	data.Error = wrongCredentials
+	return h.Render.Render(w, r, http.StatusUnauthorized, "login/login", "Log in", *data)
+}
+
+// refuse answers an attempt the lockout rules stop, and reports whether it did.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, data *LoginPage, a lockout.Attempt) (bool, error) {
+	v, err := h.Guard.Check(r.Context(), a)
+	switch {
+	case err != nil:
+		return true, err
+	case v == lockout.NetworkThrottled:
+		h.count("throttled")
+		return true, page.TooMany("Too many failed logins from your network. Wait 15 minutes and try again.")
+	case v == lockout.Locked:
+		h.count("locked")
+		data.Error = lockedOut
+		return true, h.Render.Render(w, r, http.StatusTooManyRequests, "login/login", "Log in", *data)
+	}
+	return false, nil
+}
+
+func idOf(p *people.Person) string {
+	if p == nil {
+		return ""
+	}
+	return p.ID
+}
+
+// checkPassword takes as long for an unknown email (p nil) as for a wrong
+// password. A sign-up still to be confirmed cannot log in, and is answered
+// as a wrong password is: whoever signed up knows its password, so a login
+// that worked would tell them the address had no account before (the
+// sign-up page is careful not to). The mailed link logs the person in.
+func checkPassword(ctx context.Context, p *people.Person, pw string) (bool, error) {
 	hash := ""
 	if p != nil {
 		hash = p.PasswordHash
 	}
 	ok, err := password.Check(ctx, pw, hash)
-	if err != nil || !ok || p == nil {
-		return nil, false, err
+	if err != nil || !ok || p == nil || p.Status == people.SignedUp {
+		return false, err
 	}
-	return p, true, nil
+	return true, nil
 }

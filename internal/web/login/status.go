@@ -15,11 +15,7 @@ type StatusPage struct {
 	HasFlow       bool
 }
 
-func (h *Handler) showStatus(w http.ResponseWriter, r *http.Request) error {
-	p, ok := h.me(w, r)
-	if !ok {
-		return nil
-	}
+func (h *Handler) showStatus(w http.ResponseWriter, r *http.Request, p *people.Person) error {
 	if p.Status == people.Admitted {
 		return page.Redirect(w, r, "/continue")
 	}

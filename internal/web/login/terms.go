@@ -53,11 +53,7 @@ func (h *Handler) pendingPolicies(ctx context.Context, personID string) ([]Pendi
 	return out, nil
 }
 
-func (h *Handler) showTerms(w http.ResponseWriter, r *http.Request) error {
-	p, ok := h.me(w, r)
-	if !ok {
-		return nil
-	}
+func (h *Handler) showTerms(w http.ResponseWriter, r *http.Request, p *people.Person) error {
 	pending, err := h.pendingPolicies(r.Context(), p.ID)
 	if err != nil {
 		return err
@@ -70,11 +66,7 @@ func (h *Handler) showTerms(w http.ResponseWriter, r *http.Request) error {
 
 // acceptTerms records acceptance of exactly the versions shown: the form
 // names each as id@version, so a policy updated meanwhile is asked again.
-func (h *Handler) acceptTerms(w http.ResponseWriter, r *http.Request) error {
-	p, ok := h.me(w, r)
-	if !ok {
-		return nil
-	}
+func (h *Handler) acceptTerms(w http.ResponseWriter, r *http.Request, p *people.Person) error {
 	ctx := r.Context()
 	pending, err := h.pendingPolicies(ctx, p.ID)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/session"
 )
 
 type ctxKey int
@@ -13,11 +14,9 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	clientIPKey
-	personKey
-	sessionIDKey
 )
 
-// WithRequestID, WithClientIP and WithPerson are set by the server's middleware.
+// WithRequestID and WithClientIP are set by the server's middleware.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey, id)
 }
@@ -26,18 +25,15 @@ func WithClientIP(ctx context.Context, ip string) context.Context {
 	return context.WithValue(ctx, clientIPKey, ip)
 }
 
-func WithPerson(ctx context.Context, p *people.Person) context.Context {
-	return context.WithValue(ctx, personKey, p)
-}
-
 // RequestID is the id of the request, as logged.
 func RequestID(ctx context.Context) string { s, _ := ctx.Value(requestIDKey).(string); return s }
 
 // ClientIP is the address of the browser (behind trusted proxies, theirs).
 func ClientIP(ctx context.Context) string { s, _ := ctx.Value(clientIPKey).(string); return s }
 
-// Me is the logged-in person, or nil.
-func Me(ctx context.Context) *people.Person { p, _ := ctx.Value(personKey).(*people.Person); return p }
+// Me is the logged-in person, as the session manager put them in the
+// request's context, or nil.
+func Me(ctx context.Context) *people.Person { return session.FromContext(ctx).Person }
 
 // Actor is the audit actor for the request.
 func Actor(r *http.Request) audit.Actor {

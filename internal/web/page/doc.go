@@ -1,6 +1,8 @@
 // Package page is what every area of coopgate's web pages shares: rendering a
 // typed page inside the layout, the error adapter that never shows internal
 // error text, form validation with a message beside each field, CSRF fields,
-// and the request's context (request id, client IP, logged-in person).
-// It owns no routes.
+// the request's context (request id, client IP, and the logged-in person the
+// session manager put there) and the guards of pages that need a login
+// (LoggedIn) or the secretary (SecretaryOnly).
+// It owns no routes and no session: internal/session does.
 package page

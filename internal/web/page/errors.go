@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/coopgate/coopgate/internal/database"
 )
 
 // Error carries what a person may see (Status, Message) beside the internal
@@ -48,10 +50,36 @@ func Gone(msg string) error {
 	return &Error{Status: http.StatusGone, Message: msg}
 }
 
-// safe returns what may be shown for err.
+// databaseDown is what a page says when PostgreSQL cannot be reached and
+// the page has nothing more particular to say.
+const databaseDown = "We can't reach our records right now. Please try again in a minute."
+
+// WhenDown makes fn's database outages a 503 that says msg ("We can't check
+// your password right now…"): the person did nothing wrong and should come
+// back, which a 500 or a 4xx would not tell them.
+func WhenDown(msg string, fn HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return Unavailable(fn(w, r), msg)
+	}
+}
+
+// Unavailable is err as a 503 saying msg if err is a database outage, else err.
+func Unavailable(err error, msg string) error {
+	if !database.Unavailable(err) {
+		return err
+	}
+	return &Error{Status: http.StatusServiceUnavailable, Message: msg, Err: err}
+}
+
+// safe returns what may be shown for err. An outage is never shown as the
+// client's fault, whatever 4xx a handler joined it with.
 func safe(err error) (int, string) {
 	var pe *Error
-	if errors.As(err, &pe) {
+	found := errors.As(err, &pe)
+	if database.Unavailable(err) && (!found || pe.Status < 500) {
+		return http.StatusServiceUnavailable, databaseDown
+	}
+	if found {
 		return pe.Status, pe.Message
 	}
 	return http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."

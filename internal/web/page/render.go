@@ -83,6 +83,11 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 		return fmt.Errorf("rendering %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if w.Header().Get("Cache-Control") == "" {
+		// Every page's layout names the logged-in person, and most pages
+		// show more of them: no cache, shared or the browser's, keeps one.
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
@@ -117,11 +122,17 @@ func (rd *Renderer) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	rd.log.Log(r.Context(), level, "request failed", "status", status, "err", err.Error(),
 		"path", r.URL.Path, "request_id", RequestID(r.Context()))
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", RetryAfter)
+	}
 	data := ErrorPage{Status: status, Message: msg, RequestID: RequestID(r.Context())}
 	if rerr := rd.Render(w, r, status, "public/error", http.StatusText(status), data); rerr != nil {
 		http.Error(w, msg, status)
 	}
 }
+
+// RetryAfter is when a 503 asks the browser to come back, in seconds.
+const RetryAfter = "60"
 
 // Redirect sends the browser on with 303 See Other (after a POST, a GET).
 func Redirect(w http.ResponseWriter, r *http.Request, to string) error {

@@ -39,11 +39,7 @@ type EmailChangedPage struct {
 	LoggedIn bool
 }
 
-func (h *Handler) showEmailChange(w http.ResponseWriter, r *http.Request) error {
-	me, ok := h.me(w, r)
-	if !ok {
-		return nil
-	}
+func (h *Handler) showEmailChange(w http.ResponseWriter, r *http.Request, me *people.Person) error {
 	data := EmailChangePage{Current: me.Email, Errors: page.FieldErrors{}}
 	return h.Render.Render(w, r, http.StatusOK, "signup/email_change", "Change your email address", data)
 }
@@ -51,11 +47,7 @@ func (h *Handler) showEmailChange(w http.ResponseWriter, r *http.Request) error 
 // submitEmailChange mails a link to the new address. An address that
 // belongs to another account gets the same answer and no mail: the form
 // must not tell who has an account.
-func (h *Handler) submitEmailChange(w http.ResponseWriter, r *http.Request) error {
-	me, ok := h.me(w, r)
-	if !ok {
-		return nil
-	}
+func (h *Handler) submitEmailChange(w http.ResponseWriter, r *http.Request, me *people.Person) error {
 	ctx := r.Context()
 	if err := parseForm(r); err != nil {
 		return err

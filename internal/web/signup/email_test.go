@@ -11,6 +11,7 @@ import (
 )
 
 func TestEmailChangeEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ann := e.g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
 	e.g.AcceptAllPolicies(t, ann.ID)

@@ -19,8 +19,8 @@ import (
 
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/oidc"
-	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/ratelimit"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -28,48 +28,61 @@ import (
 type Handler struct {
 	Pool      *pgxpool.Pool
 	Render    *page.Renderer
-	Sessions  *page.Sessions
+	Sessions  *session.Manager
 	Admission *admission.Service
 	Provider  *oidc.Provider
 	Limiter   *ratelimit.Limiter
 	Log       *slog.Logger
 	Now       func() time.Time
-	Dev       bool // serves /dev/mail; never set outside `coopgate dev`
+	Dev       bool // mounts /dev/mail; never set outside `coopgate dev`
 
 	forms *page.Validator
 }
 
 // Throttles. Sign-ups count per network and per address (the per-address rule
-// also caps "you already have an account" mail to an owner); reset requests
-// likewise; resending and email changes per person.
+// also caps "you already have an account" mail to an owner); requests for a
+// reset or a new confirmation link likewise; email changes per person.
 var (
 	signUpPerIP       = ratelimit.Rule{Name: "signup-ip", Max: 10, Window: time.Hour}
 	signUpPerEmail    = ratelimit.Rule{Name: "signup-email", Max: 3, Window: time.Hour}
 	resetPerIP        = ratelimit.Rule{Name: "reset-ip", Max: 10, Window: time.Hour}
 	resetPerEmail     = ratelimit.Rule{Name: "reset-email", Max: 3, Window: time.Hour}
-	resendPerPerson   = ratelimit.Rule{Name: "verify-resend", Max: 3, Window: time.Hour}
+	resendPerIP       = ratelimit.Rule{Name: "verify-resend-ip", Max: 10, Window: time.Hour}
+	resendPerEmail    = ratelimit.Rule{Name: "verify-resend-email", Max: 3, Window: time.Hour}
 	emailChangePerson = ratelimit.Rule{Name: "email-change", Max: 5, Window: time.Hour}
 )
 
 const waitAnHour = "Please wait an hour and try again."
 
+// What the pages say while the database cannot be reached: nothing was
+// done, and trying again soon will work.
+const (
+	cantShowSignUp = "We can't show the sign-up form right now. Please try again in a minute."
+	cantSignUp     = "We can't take your sign-up right now. Nothing was saved; please try again in a minute."
+	cantConfirm    = "We can't confirm your address right now. Your link still works: please try again in a minute."
+	cantSendLink   = "We can't send you a link right now. Please try again in a minute."
+	cantReset      = "We can't change your password right now. Your link still works: please try again in a minute."
+)
+
 // Mount adds the area's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
 	h.forms = newValidator()
-	mux.Handle("GET /signup", h.Render.Handle(h.showSignUp))
-	mux.Handle("POST /signup", h.Render.Handle(h.submitSignUp))
-	mux.Handle("GET /verify", h.Render.Handle(h.showVerify))
-	mux.Handle("POST /verify", h.Render.Handle(h.submitVerify))
-	mux.Handle("POST /verify/resend", h.Render.Handle(h.resendVerification))
+	mux.Handle("GET /signup", h.Render.Handle(page.WhenDown(cantShowSignUp, h.showSignUp)))
+	mux.Handle("POST /signup", h.Render.Handle(page.WhenDown(cantSignUp, h.submitSignUp)))
+	mux.Handle("GET /verify", h.Render.Handle(page.WhenDown(cantConfirm, h.showVerify)))
+	mux.Handle("POST /verify", h.Render.Handle(page.WhenDown(cantConfirm, h.submitVerify)))
+	mux.Handle("POST /verify/resend", h.Render.Handle(page.WhenDown(cantSendLink, h.resendVerification)))
 	mux.Handle("GET /password/forgot", h.Render.Handle(h.showForgot))
-	mux.Handle("POST /password/forgot", h.Render.Handle(h.submitForgot))
-	mux.Handle("GET /password/reset", h.Render.Handle(h.showReset))
-	mux.Handle("POST /password/reset", h.Render.Handle(h.submitReset))
-	mux.Handle("GET /account/email", h.Render.Handle(h.showEmailChange))
-	mux.Handle("POST /account/email", h.Render.Handle(h.submitEmailChange))
+	mux.Handle("POST /password/forgot", h.Render.Handle(page.WhenDown(cantSendLink, h.submitForgot)))
+	mux.Handle("GET /password/reset", h.Render.Handle(page.WhenDown(cantReset, h.showReset)))
+	mux.Handle("POST /password/reset", h.Render.Handle(page.WhenDown(cantReset, h.submitReset)))
+	mux.Handle("GET /account/email", h.Render.Handle(page.LoggedIn(h.showEmailChange)))
+	mux.Handle("POST /account/email", h.Render.Handle(page.LoggedIn(h.submitEmailChange)))
 	mux.Handle("GET /account/email/confirm", h.Render.Handle(h.showEmailConfirm))
 	mux.Handle("POST /account/email/confirm", h.Render.Handle(h.submitEmailConfirm))
-	mux.Handle("GET /dev/mail", h.Render.Handle(h.showDevMail))
+	if h.Dev {
+		mux.Handle("GET /dev/mail", h.Render.Handle(h.showDevMail))
+	}
 }
 
 // flowID is the relying-party login a page continues, if it still exists: an
@@ -118,15 +131,6 @@ func (h *Handler) count(ctx context.Context, checks ...limitCheck) error {
 type limitCheck struct {
 	rule    ratelimit.Rule
 	subject string
-}
-
-// me is the logged-in person, or a redirect to the login form.
-func (h *Handler) me(w http.ResponseWriter, r *http.Request) (*people.Person, bool) {
-	if p := page.Me(r.Context()); p != nil {
-		return p, true
-	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-	return nil, false
 }
 
 // loginLink is the login form, continuing the relying party's login if any.

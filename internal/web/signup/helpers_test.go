@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,48 @@ func waitFor(t *testing.T, ok func() bool) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+var (
+	csrfRE    = regexp.MustCompile(`name="csrf_token" value="[^"]*"`)
+	expiresRE = regexp.MustCompile(`Expires=[^;]*`)
+)
+
+// sameShape is a page with what legitimately differs between two answers
+// blanked: the address typed, and the CSRF token (random on every page).
+func sameShape(body, email string) string {
+	return csrfRE.ReplaceAllString(strings.ReplaceAll(body, email, "ADDRESS"), `name="csrf_token" value="…"`)
+}
+
+// headerShape lists a response's header names and, for cookies, their
+// names and attributes: what differs only in random values is alike.
+func headerShape(h http.Header) string {
+	var lines []string
+	for name, vs := range h {
+		switch name {
+		case "Date", "X-Request-Id", "Content-Length":
+			continue // the time, a random id, and the length of the address typed
+		case "Set-Cookie":
+			for _, v := range vs {
+				cookieName, rest, _ := strings.Cut(v, "=")
+				_, attrs, _ := strings.Cut(rest, ";")
+				attrs = expiresRE.ReplaceAllString(attrs, "Expires=…") // the clock, which may tick between the two
+				lines = append(lines, "Set-Cookie: "+cookieName+"=…;"+attrs)
+			}
+			continue
+		}
+		lines = append(lines, name+": "+strings.Join(vs, ", "))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+// logInWith submits the login form in browser c.
+func logInWith(t *testing.T, e *env, c *http.Client, email, password string) *http.Response {
+	t.Helper()
+	_, body := apptest.Get(t, c, e.g.URL+"/login")
+	resp, _ := apptest.Submit(t, c, e.g.URL+"/login", body, "/login", url.Values{"email": {email}, "password": {password}})
+	return resp
 }
 
 // mainOf is the page's own content, without the layout's header (whose

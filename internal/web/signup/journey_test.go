@@ -19,6 +19,7 @@ var joinLinkRE = regexp.MustCompile(`href="(/signup\?id=[^"]+)"`)
 // from the login page, confirms their address in the same browser and lands
 // back at the service with a code, without logging in again.
 func TestJoinFromARelyingParty(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := start(t)
 	provider, err := gooidc.NewProvider(ctx, e.g.URL)

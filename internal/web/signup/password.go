@@ -7,6 +7,7 @@ import (
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/password"
 	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
@@ -127,7 +128,7 @@ func (h *Handler) submitReset(w http.ResponseWriter, r *http.Request) error {
 		if err := h.Sessions.LogOut(w, r); err != nil {
 			return err
 		}
-		r = r.WithContext(page.WithPerson(ctx, nil))
+		r = r.WithContext(session.NewContext(ctx, session.Login{}))
 	}
 	return h.Render.Render(w, r, http.StatusOK, "signup/reset_done", "Password changed", ResetDonePage{LoginLink: loginLink(flow)})
 }

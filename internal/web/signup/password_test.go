@@ -28,6 +28,7 @@ func (e *env) forgot(t *testing.T, email string) (*http.Response, string) {
 }
 
 func TestPasswordResetEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ann := e.g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
 	e.g.AcceptAllPolicies(t, ann.ID)
@@ -75,6 +76,7 @@ func TestPasswordResetEndToEnd(t *testing.T) {
 }
 
 func TestForgotUnknownEmailAnswersTheSameAndSendsNothing(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ann := e.g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
 
@@ -92,6 +94,7 @@ func TestForgotUnknownEmailAnswersTheSameAndSendsNothing(t *testing.T) {
 }
 
 func TestForgotRateLimitAndBadLinks(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	for i := 0; i < 3; i++ {
 		if resp, body := e.forgot(t, "someone@example.coop"); resp.StatusCode != http.StatusOK {

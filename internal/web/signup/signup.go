@@ -171,9 +171,12 @@ func (h *Handler) submitSignUp(w http.ResponseWriter, r *http.Request) error {
 	}
 	if form.Honeypot != "" {
 		h.Log.InfoContext(ctx, "sign-up honeypot filled", "request_id", page.RequestID(ctx))
-		return errors.Join(h.count(ctx, limits...), h.checkEmail(w, r, data, nil))
+		if err := h.count(ctx, limits...); err != nil {
+			return err
+		}
+		return h.checkEmail(w, r, data, "")
 	}
-	created, err := h.signUp(ctx, r, form, refs)
+	personID, err := h.signUp(ctx, r, form, refs)
 	if errors.Is(err, people.ErrUsernameTaken) {
 		data.Errors["username"] = "Someone already has this username. Please choose another."
 		return h.renderSignUp(w, r, http.StatusUnprocessableEntity, data)
@@ -184,7 +187,7 @@ func (h *Handler) submitSignUp(w http.ResponseWriter, r *http.Request) error {
 	if err := h.count(ctx, limits...); err != nil {
 		return err
 	}
-	return h.checkEmail(w, r, data, created)
+	return h.checkEmail(w, r, data, personID)
 }
 
 func tooManySignUps(over bool) error {
@@ -194,32 +197,29 @@ func tooManySignUps(over bool) error {
 	return page.TooMany("Too many sign-ups from your network or for this email address. " + waitAnHour)
 }
 
-// signUp hashes the password and hands everything to admission. The hash is
-// made whether or not the address is registered, so both take as long.
-func (h *Handler) signUp(ctx context.Context, r *http.Request, f SignUpForm, refs []policy.PolicyRef) (*people.Person, error) {
+// signUp hashes the password and hands everything to admission, which
+// claims the username and queues the rest: the answer is the same work for
+// a registered address as for a new one. It returns the id the person will
+// have if the address is new.
+func (h *Handler) signUp(ctx context.Context, r *http.Request, f SignUpForm, refs []policy.PolicyRef) (string, error) {
 	hash, err := password.Hash(ctx, f.Password)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	return h.Admission.SignUp(ctx, admission.SignUp{
+	return h.Admission.RequestSignUp(ctx, admission.SignUp{
 		Email: f.Email, Name: f.Name, Username: f.Username, PasswordHash: hash,
 		MembershipNumber: f.MembershipNumber, Note: f.Note, Accepted: refs,
 		IP: page.ClientIP(ctx), UserAgent: r.UserAgent(),
 	}, page.Actor(r))
 }
 
-// checkEmail answers a sign-up and logs in whoever it created, so /status
-// works in this browser. The session is saved in every case, keeping the
-// relying party's login to complete after verification, so the response
-// headers look alike as well as the page.
-func (h *Handler) checkEmail(w http.ResponseWriter, r *http.Request, data SignUpPage, created *people.Person) error {
-	if err := h.Sessions.SetFlow(w, r, data.AuthRequestID); err != nil {
+// checkEmail answers a sign-up. It logs no one in: the mailed link does,
+// in this browser (see submitVerify). The session is saved once in every
+// case, keeping the relying party's login to complete after verification,
+// so the response headers are alike as well as the page.
+func (h *Handler) checkEmail(w http.ResponseWriter, r *http.Request, data SignUpPage, personID string) error {
+	if err := h.Sessions.BeginSignUp(w, r, data.AuthRequestID, personID); err != nil {
 		return err
-	}
-	if created != nil {
-		if err := h.Sessions.LogIn(w, r, created, h.Now()); err != nil {
-			return err
-		}
 	}
 	pg := CheckEmailPage{Email: data.Form.Email, HasFlow: data.AuthRequestID != ""}
 	return h.Render.Render(w, r, http.StatusOK, "signup/check_email", "Check your email", pg)

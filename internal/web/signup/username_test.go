@@ -12,6 +12,7 @@ import (
 // reserves (Discourse's "here", Mastodon's "webmaster", GitLab's "explore")
 // is refused beside the username field, keeping what was typed.
 func TestReservedUsernameIsAFieldError(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	for _, name := range []string{"here", "Webmaster", "explore"} {
 		t.Run(name, func(t *testing.T) {

@@ -31,14 +31,13 @@ const (
 type LinkGonePage struct {
 	Kind     string
 	LoggedIn bool
-	SignedUp bool // logged in and still to verify: the page offers a new link
+	// For a confirmation link: the form asking for a new one.
+	Email  string
+	Errors page.FieldErrors
 }
 
 func (h *Handler) linkGone(w http.ResponseWriter, r *http.Request, kind string) error {
-	data := LinkGonePage{Kind: kind}
-	if me := page.Me(r.Context()); me != nil {
-		data.LoggedIn, data.SignedUp = true, me.Status == people.SignedUp
-	}
+	data := LinkGonePage{Kind: kind, LoggedIn: page.Me(r.Context()) != nil, Errors: page.FieldErrors{}}
 	return h.Render.Render(w, r, http.StatusGone, "signup/link_gone", "This link no longer works", data)
 }
 
@@ -50,15 +49,16 @@ func (h *Handler) showVerify(w http.ResponseWriter, r *http.Request) error {
 	return h.Render.Render(w, r, http.StatusOK, "signup/verify", "Confirm your email address", VerifyPage{Token: token})
 }
 
-// submitVerify spends the link. In the browser the person signed up in, they
-// go on as if they had just logged in: to the relying party's login they
-// began, or to their status page while the secretary decides.
+// submitVerify spends the link. In the browser that signed up, the person
+// is logged in and goes on as if they had just logged in: to the relying
+// party's login they began, or to their status page while the secretary
+// decides. Anywhere else the page says what comes next.
 func (h *Handler) submitVerify(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	flow := h.Sessions.Flow(r)
+	flow, signedUpAs := h.Sessions.Flow(r), h.Sessions.SignedUpAs(r)
 	p, _, err := h.Admission.VerifyEmail(ctx, r.PostFormValue("token"), page.Actor(r))
 	if errors.Is(err, admission.ErrTokenInvalid) {
 		return h.linkGone(w, r, linkVerify)
@@ -67,7 +67,14 @@ func (h *Handler) submitVerify(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.Log.InfoContext(ctx, "email verified", "person", p.ID, "status", p.Status, "request_id", page.RequestID(ctx))
-	if me := page.Me(ctx); me != nil && me.ID == p.ID {
+	me := page.Me(ctx)
+	if me == nil && signedUpAs == p.ID {
+		if err := h.Sessions.LogIn(w, r, p, h.Now()); err != nil {
+			return err
+		}
+		me = p
+	}
+	if me != nil && me.ID == p.ID {
 		if p.Status == people.Admitted {
 			return page.Redirect(w, r, "/continue")
 		}
@@ -77,31 +84,37 @@ func (h *Handler) submitVerify(w http.ResponseWriter, r *http.Request) error {
 	return h.Render.Render(w, r, http.StatusOK, "signup/verified", "Email address confirmed", data)
 }
 
-// resendVerification mails a fresh link to a logged-in person who has not
-// verified yet (the status page's button).
+// resendVerification asks for a new confirmation link for an address (from
+// the check-email page, or typed on the page of a spent link). Like the
+// reset form it answers alike for every address, after the same work: the
+// queued request mails a link only to a sign-up still to be confirmed.
 func (h *Handler) resendVerification(w http.ResponseWriter, r *http.Request) error {
-	me, ok := h.me(w, r)
-	if !ok {
+	ctx := r.Context()
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	email := people.NormalizeEmail(r.PostFormValue("email"))
+	if errs := h.forms.Check(forgotForm{Email: email}, emailMessages); errs.Any() {
+		data := LinkGonePage{Kind: linkVerify, LoggedIn: page.Me(ctx) != nil, Email: email, Errors: errs}
+		return h.Render.Render(w, r, http.StatusUnprocessableEntity, "signup/link_gone", "Ask for a new link", data)
+	}
+	limits := []limitCheck{{resendPerIP, page.ClientIP(ctx)}, {resendPerEmail, email}}
+	if over, err := h.overLimit(ctx, limits...); err != nil || over {
+		return errors.Join(err, tooManyResends(over))
+	}
+	if err := h.count(ctx, limits...); err != nil {
+		return err
+	}
+	if err := h.Admission.RequestVerificationLink(ctx, email); err != nil {
+		return err
+	}
+	data := CheckEmailPage{Email: email, Resent: true, HasFlow: h.Sessions.Flow(r) != ""}
+	return h.Render.Render(w, r, http.StatusOK, "signup/check_email", "Check your email", data)
+}
+
+func tooManyResends(over bool) error {
+	if !over {
 		return nil
 	}
-	ctx := r.Context()
-	if me.Status != people.SignedUp {
-		return page.Redirect(w, r, "/status")
-	}
-	within, err := h.Limiter.Hit(ctx, resendPerPerson, me.ID)
-	if err != nil {
-		return err
-	}
-	if !within {
-		return page.TooMany("We have sent you several links in the last hour. Check your spam folder, or wait an hour and ask again.")
-	}
-	err = h.Admission.ResendVerification(ctx, me.ID)
-	if errors.Is(err, admission.ErrWrongStatus) {
-		return page.Redirect(w, r, "/status")
-	}
-	if err != nil {
-		return err
-	}
-	data := CheckEmailPage{Email: me.Email, Resent: true, HasFlow: h.Sessions.Flow(r) != ""}
-	return h.Render.Render(w, r, http.StatusOK, "signup/check_email", "Check your email", data)
+	return page.TooMany("We have sent several links to this address or from your network in the last hour. Check your spam folder, or wait an hour and ask again.")
 }

@@ -2,6 +2,7 @@ package signup_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 )
 
 func TestVerificationLinkWorksOnce(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	browser := apptest.Browser(t)
 	ann := newApplicant("ann@example.coop", "ann")
@@ -38,38 +40,41 @@ func TestVerificationLinkWorksOnce(t *testing.T) {
 }
 
 func TestResendReplacesTheLink(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	browser := apptest.Browser(t)
 	ann := newApplicant("ann@example.coop", "ann")
-	e.signUp(t, browser, ann)
+	_, checkEmail := e.signUp(t, browser, ann)
 	_, first := e.link(t, ann.Email, "/verify?token=")
 
 	for i := 1; i <= 3; i++ {
-		_, status := e.statusOf(t, browser)
-		resp, body := apptest.Submit(t, browser, e.g.URL+"/status", status, "/verify/resend", nil)
+		resp, body := apptest.Submit(t, browser, e.g.URL+"/signup", checkEmail, "/verify/resend", nil)
 		wantStatus(t, resp, body, http.StatusOK)
-		if !strings.Contains(body, "We sent you a new link") {
+		if !strings.Contains(body, "a new link is on its way") {
 			t.Fatalf("resend %d answered:\n%s", i, body)
 		}
 	}
-	_, status := e.statusOf(t, browser)
-	resp, body := apptest.Submit(t, browser, e.g.URL+"/status", status, "/verify/resend", nil)
+	resp, body := apptest.Submit(t, browser, e.g.URL+"/signup", checkEmail, "/verify/resend", nil)
 	wantStatus(t, resp, body, http.StatusTooManyRequests)
 
-	// The stale link now offers a new one to its logged-in owner.
-	resp, body = apptest.Get(t, browser, first)
-	wantStatus(t, resp, body, http.StatusGone)
-	if !strings.Contains(body, `action="/verify/resend"`) {
-		t.Errorf("the 410 page offers no new link to a logged-in applicant:\n%s", body)
-	}
 	// Mail is delivered in no particular order: of the three resent links,
 	// exactly one (the newest) still works.
-	var working []string
+	var resent []string
 	for i := 0; i < 3; i++ {
 		_, link := e.link(t, ann.Email, "/verify?token=")
+		resent = append(resent, link)
+	}
+	var working []string
+	for _, link := range resent {
 		if resp, _ := apptest.Get(t, browser, link); resp.StatusCode == http.StatusOK {
 			working = append(working, link)
 		}
+	}
+	// The stale link offers to send a new one, to whoever has it.
+	resp, body = apptest.Get(t, apptest.Browser(t), first)
+	wantStatus(t, resp, body, http.StatusGone)
+	if !strings.Contains(body, `action="/verify/resend"`) {
+		t.Errorf("the 410 page offers no new link:\n%s", body)
 	}
 	if len(working) != 1 {
 		t.Fatalf("%d of the resent links work; want exactly the newest", len(working))
@@ -80,7 +85,35 @@ func TestResendReplacesTheLink(t *testing.T) {
 	}
 }
 
+// TestResendAnswersAlikeForEveryAddress: asking for a new confirmation link
+// tells nothing about the address, and mails only a sign-up still to be
+// confirmed.
+func TestResendAnswersAlikeForEveryAddress(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	member := e.g.CreatePerson(t, "mem@example.coop", "mem", people.Admitted)
+	var bodies []string
+	for _, email := range []string{member.Email, "nobody@example.coop"} {
+		browser := apptest.Browser(t)
+		resp, gone := apptest.Get(t, browser, e.g.URL+"/verify?token=spent")
+		wantStatus(t, resp, gone, http.StatusGone)
+		resp, body := apptest.Submit(t, browser, e.g.URL+"/verify", gone, "/verify/resend", url.Values{"email": {email}})
+		wantStatus(t, resp, body, http.StatusOK)
+		bodies = append(bodies, sameShape(body, email))
+	}
+	if bodies[0] != bodies[1] {
+		t.Errorf("the answers differ:\n%s\n---\n%s", bodies[0], bodies[1])
+	}
+	waitFor(t, func() bool {
+		return e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'admission_recovery' AND state = 'completed'`) == 2
+	})
+	if n := e.mailJobs(t); n != 0 {
+		t.Errorf("%d mails for a member's and an unknown address; want none", n)
+	}
+}
+
 func TestVerifyInAnotherBrowser(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	for _, tt := range []struct {
 		email, want string
@@ -103,6 +136,7 @@ func TestVerifyInAnotherBrowser(t *testing.T) {
 // TestDomainTricksAreNotAdmitted drives the real sign-up and verification:
 // only an address whose domain is exactly an allowed one is admitted.
 func TestDomainTricksAreNotAdmitted(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	tests := []struct {
 		email string
@@ -134,6 +168,7 @@ func TestDomainTricksAreNotAdmitted(t *testing.T) {
 }
 
 func TestDevMailPage(t *testing.T) {
+	t.Parallel()
 	t.Run("not in production", func(t *testing.T) {
 		e := start(t)
 		resp, body := apptest.Get(t, apptest.Browser(t), e.g.URL+"/dev/mail")

@@ -1,10 +1,9 @@
-package app_test
+package login_test
 
 import (
 	"context"
-	"encoding/json"
+	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,25 +14,27 @@ import (
 	"github.com/coopgate/coopgate/internal/apptest"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/people"
+	"github.com/coopgate/coopgate/policies"
 )
 
 // TestTermsInterstitialBlocksTheLoginUntilAccepted: a member who has not
 // accepted the current policies is stopped before any code is issued.
 func TestTermsInterstitialBlocksTheLoginUntilAccepted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t)
-	r := newRP(t, g, "openid", "profile", "coop")
+	r := apptest.NewRP(t, g, "openid", "profile", "coop")
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted) // has accepted nothing
 	browser := apptest.Browser(t)
-	f := newFlow()
+	f := apptest.NewFlow()
 
-	resp := apptest.LogIn(t, browser, g.URL, r.authURL(f), ann.Email, ann.Password)
+	resp := apptest.LogIn(t, browser, g.URL, r.AuthURL(f), ann.Email, ann.Password)
 	if resp.Request.URL.Path != "/terms" || resp.StatusCode != http.StatusOK {
 		t.Fatalf("login ended at %s (%d); want the terms page", resp.Request.URL, resp.StatusCode)
 	}
 	page := resp.Request.URL.String()
 	_, body := apptest.Get(t, browser, page)
-	if n := countRows(t, g, "SELECT count(*) FROM oidc_auth_requests WHERE code_hash IS NOT NULL"); n != 0 {
+	if n := g.Count(t, "SELECT count(*) FROM oidc_auth_requests WHERE code_hash IS NOT NULL"); n != 0 {
 		t.Fatalf("%d codes issued before the terms were accepted", n)
 	}
 
@@ -57,11 +58,11 @@ func TestTermsInterstitialBlocksTheLoginUntilAccepted(t *testing.T) {
 	if loc == nil || loc.Query().Get("code") == "" {
 		t.Fatalf("after accepting: %d %v; want a code at the relying party", resp.StatusCode, loc)
 	}
-	tok, err := r.oauth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(f.verifier))
+	tok, err := r.OAuth.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(f.Verifier))
 	if err != nil {
 		t.Fatal(err)
 	}
-	idt := verifyIDToken(t, r, tok, f.nonce)
+	idt := r.VerifyIDToken(t, tok, f.Nonce)
 	var claims struct {
 		Terms map[string]string `json:"terms"`
 	}
@@ -69,24 +70,25 @@ func TestTermsInterstitialBlocksTheLoginUntilAccepted(t *testing.T) {
 	if claims.Terms["free-speech"] == "" || claims.Terms["no-hate-speech"] == "" {
 		t.Errorf("terms claim = %v; want both accepted versions", claims.Terms)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM policy_acceptances WHERE person_id = '"+ann.ID+"'"); n != len(accept) {
+	if n := g.Count(t, "SELECT count(*) FROM policy_acceptances WHERE person_id = $1", ann.ID); n != len(accept) {
 		t.Errorf("%d acceptance records; want exactly %d", n, len(accept))
 	}
 }
 
 func TestDecliningTermsIssuesNothing(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t)
-	r := newRP(t, g)
+	r := apptest.NewRP(t, g)
 	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
 	browser := apptest.Browser(t)
-	resp := apptest.LogIn(t, browser, g.URL, r.authURL(newFlow()), ann.Email, ann.Password)
+	resp := apptest.LogIn(t, browser, g.URL, r.AuthURL(apptest.NewFlow()), ann.Email, ann.Password)
 	page := resp.Request.URL.String()
 	_, body := apptest.Get(t, browser, page)
 	resp, body = apptest.Submit(t, browser, page, body, "/terms/decline", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "declined") {
 		t.Fatalf("decline: %d", resp.StatusCode)
 	}
-	if n := countRows(t, g, "SELECT count(*) FROM oidc_auth_requests WHERE done"); n != 0 {
+	if n := g.Count(t, "SELECT count(*) FROM oidc_auth_requests WHERE done"); n != 0 {
 		t.Errorf("%d auth requests completed after declining", n)
 	}
 	resp, _ = apptest.Get(t, browser, g.URL+"/account")
@@ -98,6 +100,7 @@ func TestDecliningTermsIssuesNothing(t *testing.T) {
 // TestNewPolicyVersionIsAcceptedBeforeTheNextLogin: a policy edited with a
 // new version stops the next login at a page that shows what changed.
 func TestNewPolicyVersionIsAcceptedBeforeTheNextLogin(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	copyPolicies(t, dir)
 	g := apptest.Start(t, func(c *config.Config) { c.Policies.Dir = dir })
@@ -105,10 +108,10 @@ func TestNewPolicyVersionIsAcceptedBeforeTheNextLogin(t *testing.T) {
 	g.AcceptAllPolicies(t, ann.ID)
 
 	bumpPolicy(t, filepath.Join(dir, "no-hate-speech.md"))
-	g2 := restart(t, g)
-	r := newRP(t, g2)
+	g2 := g.Replica(t)
+	r := apptest.NewRP(t, g2)
 	browser := apptest.Browser(t)
-	resp := apptest.LogIn(t, browser, g2.URL, r.authURL(newFlow()), ann.Email, ann.Password)
+	resp := apptest.LogIn(t, browser, g2.URL, r.AuthURL(apptest.NewFlow()), ann.Email, ann.Password)
 	if resp.Request.URL.Path != "/terms" {
 		t.Fatalf("login ended at %s; want /terms", resp.Request.URL)
 	}
@@ -121,15 +124,16 @@ func TestNewPolicyVersionIsAcceptedBeforeTheNextLogin(t *testing.T) {
 	}
 }
 
+// copyPolicies writes the built-in policies into dir, for a test to edit.
 func copyPolicies(t *testing.T, dir string) {
 	t.Helper()
-	files, _ := filepath.Glob("../../policies/*.md")
+	files, _ := fs.Glob(policies.FS, "*.md")
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := fs.ReadFile(policies.FS, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -151,58 +155,10 @@ func bumpPolicy(t *testing.T, path string) {
 	}
 }
 
-// restart starts a second gateway on the same database, as a new release
-// (or another replica) would, with the same configuration.
-func restart(t *testing.T, g *apptest.Gateway) *apptest.Gateway {
-	t.Helper()
-	return apptest.Start(t, func(c *config.Config) {
-		c.DatabaseURL = g.Config.DatabaseURL
-		c.Policies = g.Config.Policies
-	})
-}
-
-func countRows(t *testing.T, g *apptest.Gateway, sql string) int {
-	t.Helper()
-	var n int
-	if err := g.App.Pool.QueryRow(context.Background(), sql).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 func checkboxValues(body string) []string {
 	var out []string
 	for _, part := range strings.Split(body, `name="accept" value="`)[1:] {
 		out = append(out, part[:strings.IndexByte(part, '"')])
 	}
 	return out
-}
-
-func TestAccountExport(t *testing.T) {
-	g := apptest.Start(t)
-	ann := g.CreatePerson(t, "ann@example.coop", "ann", people.Admitted)
-	g.AcceptAllPolicies(t, ann.ID)
-	browser := apptest.Browser(t)
-	resp, body := apptest.Get(t, browser, g.URL+"/login")
-	resp, _ = apptest.Submit(t, browser, g.URL+"/login", body, "/login", url.Values{"email": {ann.Email}, "password": {ann.Password}})
-	if loc, _ := resp.Location(); loc == nil || loc.Path != "/account" {
-		t.Fatalf("login without a relying party went to %v", loc)
-	}
-	_, body = apptest.Get(t, browser, g.URL+"/account/export.json")
-	var x struct {
-		Profile struct {
-			Sub, Email string
-		} `json:"profile"`
-		Acceptances []any `json:"policy_acceptances"`
-		Sessions    []any `json:"sessions"`
-	}
-	if err := json.Unmarshal([]byte(body), &x); err != nil {
-		t.Fatalf("export is not JSON: %v\n%s", err, body)
-	}
-	if x.Profile.Sub != ann.ID || x.Profile.Email != ann.Email || len(x.Acceptances) != 2 || len(x.Sessions) != 1 {
-		t.Errorf("export = %+v", x)
-	}
-	if strings.Contains(body, "argon2id") || strings.Contains(body, ann.Password) {
-		t.Error("export contains the password or its hash")
-	}
 }

@@ -1,9 +1,24 @@
-package cli
+// Package seed fills a throwaway database for the benchmark:
+// `coopgate-bench seed`, which internal/bench runs (pinned like the server)
+// after `coopgate migrate` and before `coopgate serve`. It is the one part
+// of cmd/coopgate-bench that links coopgate's own packages, and it runs
+// before any clock: the load in internal/bench sees coopgate only through
+// HTTP. It also times coopgate's password check on the server's CPU for the
+// report.
+//
+// Like a test fixture, it copies rows straight into other packages' tables
+// (people, policy acceptances, OIDC tokens): that is what makes 100 000
+// people and a million tokens take seconds. It refuses any database that
+// holds a person of its own, so it cannot pollute a real one, and it is not
+// in the shipped coopgate binary.
+package seed
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -17,39 +32,60 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/app"
+	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/password"
 	"github.com/coopgate/coopgate/internal/policy"
 )
 
 // Bench people are benchN@bench.test (N from 0), username benchN, all with
-// benchPassword. cmd/coopgate-bench signs in as them.
+// benchPassword. internal/bench signs in as them.
 const (
 	benchDomain   = "@bench.test"
 	benchPassword = "bench-password-0123456789"
 	benchClientID = "bench"
 )
 
-// runBenchSeed fills a throwaway database for cmd/coopgate-bench: admitted
-// people who accepted every policy, and optionally a mass of live tokens so
-// the benchmark can show whether the cost per request grows with the tables.
-// It is not in `coopgate help`: it refuses any database that holds a person
-// of its own, so it cannot pollute a real one.
-func runBenchSeed(e env, args []string) error {
-	fs, path := flags(e, "bench-seed")
+// ErrUsage is a command line that cannot be run; the message says why.
+var ErrUsage = errors.New("usage")
+
+type env struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+}
+
+// Run seeds the database that --config names: admitted people who accepted
+// every policy, and optionally a mass of live tokens, so the benchmark can
+// show whether the cost per request grows with the tables.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("coopgate-bench seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "coopgate.yaml", "the configuration of the coopgate to seed")
 	n := fs.Int("people", 1000, "admitted people benchN@bench.test to create")
 	tokens := fs.Int("tokens", 0, "live tokens to store besides (half access, half refresh tokens), spread over the people")
-	if err := parse(fs, args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *n < 1 || *n > 10_000_000 || *tokens < 0 || *tokens > 100_000_000 {
-		return fmt.Errorf("%w: --people within [1, 10M], --tokens within [0, 100M]", errUsage)
+	if *n < 1 || *n > 10_000_000 || *tokens < 0 || *tokens > 100_000_000 || fs.NArg() > 0 {
+		return fmt.Errorf("%w: --people within [1, 10M], --tokens within [0, 100M], no other arguments", ErrUsage)
 	}
-	cfg, pool, err := openDatabase(e, *path)
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	pool, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	e := env{ctx: ctx, stdout: stdout, stderr: stderr}
+	if err := fill(e, pool, cfg, *n, *tokens); err != nil {
+		return err
+	}
+	return timePasswordCheck(e)
+}
+
+func fill(e env, pool *pgxpool.Pool, cfg *config.Config, n, tokens int) error {
 	if err := refuseRealPeople(e.ctx, pool); err != nil {
 		return err
 	}
@@ -63,22 +99,22 @@ func runBenchSeed(e env, args []string) error {
 		return fmt.Errorf("policies: %w", err)
 	}
 	start := time.Now()
-	ids, err := seedPeople(e.ctx, pool, *n)
+	ids, err := seedPeople(e.ctx, pool, n)
 	if err != nil {
 		return err
 	}
-	if err := seedTokens(e.ctx, pool, ids, *tokens); err != nil {
+	if err := seedTokens(e.ctx, pool, ids, tokens); err != nil {
 		return err
 	}
 	seeded := []string{"people", "policy_versions", "policy_acceptances"}
-	if *tokens > 1 {
+	if tokens > 1 {
 		seeded = append(seeded, "oidc_access_tokens", "oidc_refresh_tokens")
 	}
 	if err := settle(e, pool, seeded); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "seeded %d people and %d tokens in %v\n", *n, *tokens, time.Since(start).Round(time.Millisecond))
-	return timePasswordCheck(e)
+	fmt.Fprintf(e.stdout, "seeded %d people and %d tokens in %v\n", n, tokens, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // Password checks timePasswordCheck makes: a few first to warm the heap
@@ -149,7 +185,7 @@ func settle(e env, pool *pgxpool.Pool, tables []string) error {
 		return fmt.Errorf("vacuum: %w", err)
 	}
 	if _, err := pool.Exec(e.ctx, "CHECKPOINT"); err != nil { // needs a superuser: a private cluster's
-		fmt.Fprintf(e.stderr, "bench-seed: checkpoint skipped: %v\n", err)
+		fmt.Fprintf(e.stderr, "seed: checkpoint skipped: %v\n", err)
 	}
 	return nil
 }
@@ -162,7 +198,7 @@ func refuseRealPeople(ctx context.Context, pool *pgxpool.Pool) error {
 	case err != nil:
 		return fmt.Errorf("counting people: %w", err)
 	case others > 0:
-		return fmt.Errorf("this database holds %d people who are not benchmark accounts: bench-seed only fills a throwaway database", others)
+		return fmt.Errorf("this database holds %d people who are not benchmark accounts: coopgate-bench seed only fills a throwaway database", others)
 	case bench > 0:
 		return errors.New("this database is seeded already")
 	}
@@ -195,7 +231,7 @@ func seedPeople(ctx context.Context, pool *pgxpool.Pool, n int) ([]uuid.UUID, er
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO policy_acceptances (person_id, policy_id, version, sha256, ip, user_agent)
-			SELECT p.id, v.policy_id, v.version, v.sha256, '127.0.0.1', 'coopgate bench-seed'
+			SELECT p.id, v.policy_id, v.version, v.sha256, '127.0.0.1', 'coopgate-bench seed'
 			FROM people p CROSS JOIN policy_versions v`)
 		if err != nil {
 			return fmt.Errorf("accepting policies: %w", err)

@@ -1,4 +1,4 @@
-package downstreamadmin
+package admin
 
 import (
 	"errors"
@@ -11,9 +11,9 @@ import (
 // retry queues the account's sync again. The form is the Retry button's two
 // hidden fields; provisioning.Retry checks both (an enabled service, a
 // person who exists), so a tampered form gets the same answers.
-func (h *Handler) retry(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) retryAccount(w http.ResponseWriter, r *http.Request) error {
 	personID, service := r.PostFormValue("person_id"), r.PostFormValue("service")
-	err := h.Provisioning.Retry(r.Context(), personID, service, page.Actor(r))
+	err := h.Downstream.Retry(r.Context(), personID, service, page.Actor(r))
 	switch {
 	case errors.Is(err, provisioning.ErrNotEnabled):
 		return page.BadRequest("That service is not enabled in coopgate's configuration.")

@@ -1,4 +1,4 @@
-package downstreamadmin
+package admin
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 // service": every account that a setting there held goes again.
 func (h *Handler) retryHeld(w http.ResponseWriter, r *http.Request) error {
 	service := r.PostFormValue("service")
-	n, err := h.Provisioning.RetryHeld(r.Context(), service, page.Actor(r))
+	n, err := h.Downstream.RetryHeld(r.Context(), service, page.Actor(r))
 	if errors.Is(err, provisioning.ErrNotEnabled) {
 		return page.BadRequest("That service is not enabled in coopgate's configuration.")
 	}

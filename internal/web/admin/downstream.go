@@ -1,4 +1,4 @@
-package downstreamadmin
+package admin
 
 import (
 	"net/http"
@@ -7,8 +7,8 @@ import (
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
 )
 
-// ListPage is the list of accounts that failed or wait for a sync.
-type ListPage struct {
+// DownstreamPage is the list of accounts that failed or wait for a sync.
+type DownstreamPage struct {
 	Accounts []provisioning.PersonAccount
 	Services []string // the enabled services; none means nothing is synced
 	Held     []string // the services with accounts a setting there holds
@@ -17,14 +17,14 @@ type ListPage struct {
 	On       string   // ...and on which service
 }
 
-func (h *Handler) showList(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) showDownstream(w http.ResponseWriter, r *http.Request) error {
 	accounts, err := provisioning.Failed(r.Context(), h.Pool)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	data := ListPage{Accounts: accounts, Retried: q.Get("retried") == "1", Released: q.Get("released"), On: q.Get("service")}
-	for _, s := range h.Provisioning.Services {
+	data := DownstreamPage{Accounts: accounts, Retried: q.Get("retried") == "1", Released: q.Get("released"), On: q.Get("service")}
+	for _, s := range h.Downstream.Services {
 		data.Services = append(data.Services, s.Name())
 	}
 	for _, a := range accounts {
@@ -32,5 +32,5 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) error {
 			data.Held = append(data.Held, a.Service)
 		}
 	}
-	return h.Render.Render(w, r, http.StatusOK, "downstreamadmin/list", "Service accounts", data)
+	return h.Render.Render(w, r, http.StatusOK, "admin/downstream", "Service accounts", data)
 }
