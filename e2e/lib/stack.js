@@ -29,12 +29,15 @@ export class Stack {
 
   // trustedProxies go into the configuration: a journey that plays clients
   // at many addresses sends X-Forwarded-For through the loopback "proxy".
+  // clients are further relying parties, { id, redirectURI, idTokenAlg },
+  // each with the sample service's secret.
   //
   // Each test file's stack keeps its configuration and log in a folder of
   // its own (artifacts/<file>/), so files run side by side (node --test runs
   // several at once on a larger machine) never write over each other's.
-  constructor({ trustedProxies = [], name = stackName() } = {}) {
+  constructor({ trustedProxies = [], clients = [], name = stackName() } = {}) {
     this.trustedProxies = trustedProxies;
+    this.clients = clients;
     this.name = name;
   }
 
@@ -185,11 +188,22 @@ clients:
     redirect_uris: [${s.rpURL}/callback]
     post_logout_redirect_uris: [${s.rpURL}/]
     scopes: [openid, profile, email, groups]
-policies:
+${s.clients.map((c) => clientYAML(s, c)).join('')}policies:
   dir: "${policiesDir}"
 log:
   format: json
   level: debug
+`;
+}
+
+function clientYAML(s, c) {
+  return `  - id: ${c.id}
+    name: ${c.id}
+    secret: ${s.clientSecret}
+    auth_method: client_secret_basic
+    redirect_uris: [${c.redirectURI}]
+    scopes: [openid, profile, email]
+    id_token_signed_response_alg: ${c.idTokenAlg}
 `;
 }
 
