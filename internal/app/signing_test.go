@@ -32,6 +32,7 @@ func withSigningClients(c *config.Config) {
 // ES256 and one on EdDSA, at the code grant and at refresh, with at_hash
 // hashed as each algorithm says. Userinfo is the same JSON for all three.
 func TestEachClientGetsIDTokensOfItsAlgorithm(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := apptest.Start(t, withSigningClients)
 	ann := g.CreateMember(t, "ann@example.coop", "ann")
@@ -77,6 +78,7 @@ func checkIDToken(t *testing.T, r *apptest.RP, tok *oauth2.Token, nonce, alg str
 // token it got as id_token_hint; one signed with the client's ES256 or
 // EdDSA key ends the person's session at once, as an RS256 one does.
 func TestLogoutTakesAnIDTokenHintOfEveryAlgorithm(t *testing.T) {
+	t.Parallel()
 	g := apptest.Start(t, withSigningClients)
 	ann := g.CreateMember(t, "ann@example.coop", "ann")
 	for _, sc := range signingClients {

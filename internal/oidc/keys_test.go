@@ -125,6 +125,7 @@ func TestRotationPublishesBeforeSigningAndRetiresLater(t *testing.T) {
 // on EdDSA, where none was before, makes an EdDSA key that signs at once,
 // and the replicas still on the old configuration publish it too.
 func TestAClientOnANewAlgorithmGetsAKeyAtStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Now()
 	old, _ := testKeyring(t, &now, jose.RS256)
@@ -152,6 +153,7 @@ func TestAClientOnANewAlgorithmGetsAKeyAtStart(t *testing.T) {
 // TestKeysAreSealedAtRest: what the table holds is no private key until
 // opened with crypto_key; opened, each is the kind its algorithm signs with.
 func TestKeysAreSealedAtRest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Now()
 	k, _ := testKeyring(t, &now, allAlgorithms...)
@@ -189,6 +191,7 @@ func TestKeysAreSealedAtRest(t *testing.T) {
 // key (a hand-edited table) is an error at load, not a signature that no
 // relying party could verify.
 func TestAKeyOfTheWrongKindIsRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Now()
 	k, _ := testKeyring(t, &now, jose.RS256)

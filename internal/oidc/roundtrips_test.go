@@ -57,6 +57,7 @@ func (l *statementLog) take() []string {
 // own spends the code, nor reads the person again for the ID token, whose
 // claims are still the person's.
 func TestTokenGrantsRoundTrips(t *testing.T) {
+	t.Parallel()
 	log := &statementLog{}
 	h, s := tracedProvider(t, log)
 	personID := peopletest.Admitted(t, s.pool, "ann@example.coop").ID

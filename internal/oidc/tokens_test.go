@@ -92,6 +92,7 @@ func TestRefreshFollowsTheClientsScopesAsConfiguredNow(t *testing.T) {
 // membership ended after they logged in gets no tokens, with a refresh
 // token or without, and stays unspent.
 func TestACodeOfSomeoneNoLongerAdmittedIssuesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := &statementLog{}
 	_, s := tracedProvider(t, log)
@@ -119,6 +120,7 @@ func TestACodeOfSomeoneNoLongerAdmittedIssuesNothing(t *testing.T) {
 // Of concurrent exchanges of one code, exactly one gets tokens; the others
 // revoke them, as a code presented twice must.
 func TestConcurrentExchangesOfOneCodeOneWins(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, s := tracedProvider(t, &statementLog{})
 	personID := peopletest.Admitted(t, s.pool, "ann@example.coop").ID
