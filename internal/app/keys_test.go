@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/coopgate/coopgate/internal/apptest"
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/config"
 )
 
@@ -31,7 +32,7 @@ func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
 		return tok, raw
 	}
 	oldTok, oldID := login()
-	rotated, _, err := g.App.Keys.Rotate(ctx)
+	rotated, _, err := g.App.Keys.Rotate(ctx, audit.System)
 	if err != nil || len(rotated) != 1 {
 		t.Fatalf("rotated %v, %v; want one RS256 key", rotated, err)
 	}

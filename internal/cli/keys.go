@@ -27,16 +27,11 @@ func runKeys(e env, args []string) error {
 		return err
 	}
 	ring := oidc.NewKeyring(pool, box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor, oidc.AlgorithmsInUse(cfg.Clients))
-	keys, from, err := ring.Rotate(e.ctx)
+	keys, from, err := ring.Rotate(e.ctx, audit.Actor{Label: "cli"})
 	if err != nil {
 		return err
 	}
 	for _, k := range keys {
-		if err := audit.Record(e.ctx, pool, audit.Actor{Label: "cli"}, audit.Event{
-			Action: "signing_key.rotate", SubjectType: "signing_key", SubjectID: k.ID,
-		}); err != nil {
-			return err
-		}
 		fmt.Fprintf(e.stdout, "new %s signing key %s: published now, signs from %s\n", k.Algorithm, k.ID, from.UTC().Format(time.RFC3339))
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/pgtest"
 	"github.com/coopgate/coopgate/internal/seal"
@@ -133,7 +134,7 @@ func TestKeySetFollowsRotation(t *testing.T) {
 	if cc := first.Header().Get("Cache-Control"); !strings.HasPrefix(cc, "public, max-age=") {
 		t.Errorf("Cache-Control %q", cc)
 	}
-	rotated, _, err := keys.Rotate(context.Background())
+	rotated, _, err := keys.Rotate(context.Background(), audit.System)
 	if err != nil || len(rotated) != 1 {
 		t.Fatalf("rotated %v, %v; want one RS256 key", rotated, err)
 	}

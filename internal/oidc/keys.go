@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/seal"
@@ -141,8 +142,9 @@ type RotatedKey struct {
 // Rotate adds, for each algorithm in use, a key that is published now and
 // signs after the publish lead, and schedules the keys it replaces (of every
 // algorithm) to stop being published once every token they signed has
-// expired. An algorithm no client uses any more gets no new key.
-func (k *Keyring) Rotate(ctx context.Context) (keys []RotatedKey, signsFrom time.Time, err error) {
+// expired. An algorithm no client uses any more gets no new key. Each new
+// key's audit event, by actor, commits with it.
+func (k *Keyring) Rotate(ctx context.Context, actor audit.Actor) (keys []RotatedKey, signsFrom time.Time, err error) {
 	signsFrom = k.now().Add(k.lead)
 	err = database.InTx(ctx, k.pool, func(tx pgx.Tx) error {
 		keys = nil // a retried transaction starts over
@@ -159,6 +161,11 @@ func (k *Keyring) Rotate(ctx context.Context) (keys []RotatedKey, signsFrom time
 				return err
 			}
 			keys = append(keys, RotatedKey{ID: kid, Algorithm: alg})
+			if err := audit.Record(ctx, tx, actor, audit.Event{
+				Action: "signing_key.rotate", SubjectType: "signing_key", SubjectID: kid,
+			}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

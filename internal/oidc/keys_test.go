@@ -13,6 +13,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/pgtest"
 	"github.com/coopgate/coopgate/internal/seal"
 )
@@ -78,6 +79,32 @@ func TestReplicasStartingTogetherMakeOneKeyPerAlgorithm(t *testing.T) {
 	}
 }
 
+// A rotation and its audit events commit together: when the audit log
+// refuses the event, no key is added and the current keys stay current.
+func TestARotationWhoseAuditFailsAddsNoKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Now()
+	a, _ := testKeyring(t, &now, jose.RS256, jose.ES256)
+	if err := a.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := published(t, a)
+	if _, err := a.pool.Exec(ctx, `ALTER TABLE audit_events ADD CONSTRAINT refuse_rotations CHECK (action <> 'signing_key.rotate')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Rotate(ctx, audit.System); err == nil {
+		t.Fatal("the rotation succeeded although its audit event was refused")
+	}
+	var keys, current int
+	if err := a.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE published_until IS NULL) FROM oidc_signing_keys`).Scan(&keys, &current); err != nil {
+		t.Fatal(err)
+	}
+	if keys != len(before) || current != len(before) {
+		t.Errorf("after a refused rotation: %d keys, %d current; want the %d there were, all current", keys, current, len(before))
+	}
+}
+
 func TestRotationPublishesBeforeSigningAndRetiresLater(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -87,7 +114,7 @@ func TestRotationPublishesBeforeSigningAndRetiresLater(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := map[jose.SignatureAlgorithm]string{jose.RS256: signingID(t, a, jose.RS256), jose.ES256: signingID(t, a, jose.ES256)}
-	rotated, signsFrom, err := a.Rotate(ctx)
+	rotated, signsFrom, err := a.Rotate(ctx, audit.System)
 	if err != nil || len(rotated) != 2 {
 		t.Fatalf("rotated %v, %v; want a new key per algorithm in use", rotated, err)
 	}
