@@ -2,6 +2,7 @@
 // download). Each person in a journey is an Actor with a browser context of
 // their own (their own cookies), and every page they see is saved as a
 // screenshot and checked for the accessibility basics.
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,16 @@ export class Gallery {
 
   constructor(issuer) {
     this.issuer = issuer;
+  }
+
+  // expectAccessible fails unless the journeys saw every path in required
+  // ({id} standing for an id in it) and no gateway page had a problem.
+  expectAccessible(required) {
+    const paths = new Set(this.pages.map((p) => new URL(p.url).pathname.replace(/\/[0-9a-f-]{36}(?=\/|$)/, '/{id}')));
+    for (const want of required) assert.ok(paths.has(want), `no journey checked ${want}; checked ${[...paths]}`);
+    const bad = this.pages.filter((p) => p.problems.length > 0);
+    assert.equal(bad.length, 0, 'pages with accessibility problems:\n' +
+      bad.map((p) => `  ${p.journey}/${p.actor} ${p.url}: ${p.problems.join('; ')}`).join('\n'));
   }
 }
 

@@ -2,6 +2,7 @@
 // roles and the ids the pages promise, never through the gateway's internals.
 import assert from 'node:assert/strict';
 import { follow } from './browser.js';
+import { secondFactorIfAsked } from './secondfactor.js';
 
 // startRPLogin opens the sample relying party and follows its login link.
 export async function startRPLogin(actor, stack) {
@@ -18,7 +19,7 @@ export async function fillLogin(actor, email, password) {
   assert.equal(new URL(page.url()).pathname, '/login', `expected the login form, at ${page.url()}`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await follow(page.getByRole('button', { name: 'Log in' }));
+  await follow(page.getByRole('button', { name: 'Log in', exact: true })); // not "Log in with a passkey"
   return actor.snap('after submitting the login form');
 }
 
@@ -46,19 +47,23 @@ export async function expectSignedInAtRP(actor, stack, username) {
 }
 
 // logInAtRP is the whole login of an admitted member at the relying party.
-export async function logInAtRP(actor, stack, { email, password, username }) {
+export async function logInAtRP(actor, stack, person) {
   await startRPLogin(actor, stack);
-  if (new URL(actor.page.url()).pathname === '/login') await fillLogin(actor, email, password);
+  if (new URL(actor.page.url()).pathname === '/login') await fillLogin(actor, person.email, person.password);
+  await secondFactorIfAsked(actor, stack, person);
   await acceptTermsIfAsked(actor);
-  await expectSignedInAtRP(actor, stack, username);
+  await expectSignedInAtRP(actor, stack, person.username);
 }
 
 // logInAtGateway logs in at the gateway itself (no relying party), as the
-// secretary does before the admin pages.
-export async function logInAtGateway(actor, stack, { email, password }) {
+// secretary does before the admin pages. A secretary needs a second factor:
+// at their first login they set up an authenticator app, which later
+// logins ask a code of.
+export async function logInAtGateway(actor, stack, person) {
   await actor.page.goto(stack.issuer + '/login');
   await actor.snap('gateway login');
-  await fillLogin(actor, email, password);
+  await fillLogin(actor, person.email, person.password);
+  await secondFactorIfAsked(actor, stack, person);
   await acceptTermsIfAsked(actor);
 }
 

@@ -35,10 +35,17 @@ export class Stack {
   // Each test file's stack keeps its configuration and log in a folder of
   // its own (artifacts/<file>/), so files run side by side (node --test runs
   // several at once on a larger machine) never write over each other's.
-  constructor({ trustedProxies = [], clients = [], name = stackName() } = {}) {
+  //
+  // mastodon, a started FakeMastodon, is configured as the co-op's Mastodon.
+  // host names the gateway in its issuer: passkeys need a domain name as
+  // their relying party ID, so a journey with passkeys uses localhost (a
+  // secure context to Chromium, as 127.0.0.1 is, but not an IP address).
+  constructor({ trustedProxies = [], clients = [], name = stackName(), mastodon = null, host = '127.0.0.1' } = {}) {
     this.trustedProxies = trustedProxies;
     this.clients = clients;
     this.name = name;
+    this.mastodon = mastodon;
+    this.host = host;
   }
 
   async start() {
@@ -49,7 +56,8 @@ export class Stack {
     this.databaseURL = await createDatabase(adminURL, 'coopgate_e2e_' + randomBytes(4).toString('hex'));
     this.mail = await new MailCatcher().start();
     const [gatewayPort, rpPort] = [await freePort(), await freePort()];
-    this.issuer = `http://127.0.0.1:${gatewayPort}`;
+    this.listen = `127.0.0.1:${gatewayPort}`;
+    this.issuer = `http://${this.host}:${gatewayPort}`;
     this.rpURL = `http://127.0.0.1:${rpPort}`;
     this.clientSecret = token(24);
     this.cryptoKey = randomBytes(32).toString('base64');
@@ -57,6 +65,7 @@ export class Stack {
     this.secrets.add('client secret', this.clientSecret);
     this.secrets.add('crypto key', this.cryptoKey);
     this.secrets.add('cookie secret', this.cookieSecret);
+    if (this.mastodon) this.secrets.add('Mastodon admin token', this.mastodon.token);
     this.configPath = join(this.dir, 'coopgate.yaml');
     this.writeConfig({});
     this.#logFile = createWriteStream(join(this.dir, 'gateway.log'));
@@ -165,7 +174,7 @@ export class Secrets {
 function configYAML(s, policiesDir) {
   return `# Written by the e2e harness for one run.
 issuer: ${s.issuer}
-listen: ${s.issuer.replace('http://', '')}
+listen: ${s.listen}
 trusted_proxies: [${s.trustedProxies.join(', ')}]
 database_url: ${s.databaseURL}
 crypto_key: ${s.cryptoKey}
@@ -193,6 +202,15 @@ ${s.clients.map((c) => clientYAML(s, c)).join('')}policies:
 log:
   format: json
   level: debug
+${s.mastodon ? mastodonYAML(s.mastodon) : ''}`;
+}
+
+function mastodonYAML(m) {
+  return `downstream:
+  mastodon:
+    enabled: true
+    base_url: ${m.url}
+    token: ${m.token}
 `;
 }
 
@@ -225,7 +243,7 @@ export function token(n) {
   return randomBytes(n).toString('base64url');
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -243,7 +261,7 @@ export function sleep(ms) {
 
 // waitUntil polls ready() for up to 30 s; it fails at once, with the
 // process's output, if the process exits first.
-async function waitUntil(what, exited, output, ready) {
+export async function waitUntil(what, exited, output, ready) {
   let gone = false;
   exited.then(() => (gone = true));
   const deadline = Date.now() + 30000;

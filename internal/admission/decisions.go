@@ -105,45 +105,59 @@ func (s *Service) Reject(ctx context.Context, applicationID int64, reason string
 // Cease ends a membership: every session and token of the person ends at
 // once, they are told by mail, and their service accounts are suspended.
 func (s *Service) Cease(ctx context.Context, personID, reason string, actor audit.Actor) error {
-	reason = strings.TrimSpace(reason)
 	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := move(ctx, tx, personID, people.Admitted, people.Ceased)
-		if err != nil {
-			return err
-		}
-		if err := session.EndAllFor(ctx, tx, p.ID); err != nil {
-			return err
-		}
-		if err := oidc.RevokePerson(ctx, tx, p.ID); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "person.cease", SubjectType: "person", SubjectID: p.ID,
-			Before: map[string]any{"status": people.Admitted}, After: map[string]any{"status": people.Ceased, "reason": reason}}); err != nil {
-			return err
-		}
-		if err := s.Mail.Send(ctx, tx, p.Email, mail.MembershipEnded{Name: p.Name, Reason: reason}); err != nil {
-			return err
-		}
-		return s.Downstream.Ceased(ctx, tx, p)
+		_, err := s.CeaseIn(ctx, tx, personID, reason, actor)
+		return err
 	})
+}
+
+// CeaseIn is Cease in the caller's transaction, for a change that ends a
+// membership together with a record of its own (a confirmed register
+// change, a lapse of dues): both commit, or neither.
+func (s *Service) CeaseIn(ctx context.Context, tx pgx.Tx, personID, reason string, actor audit.Actor) (*people.Person, error) {
+	reason = strings.TrimSpace(reason)
+	p, err := move(ctx, tx, personID, people.Admitted, people.Ceased)
+	if err != nil {
+		return nil, err
+	}
+	if err := session.EndAllFor(ctx, tx, p.ID); err != nil {
+		return nil, err
+	}
+	if err := oidc.RevokePerson(ctx, tx, p.ID); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, tx, actor, audit.Event{Action: "person.cease", SubjectType: "person", SubjectID: p.ID,
+		Before: map[string]any{"status": people.Admitted}, After: map[string]any{"status": people.Ceased, "reason": reason}}); err != nil {
+		return nil, err
+	}
+	if err := s.Mail.Send(ctx, tx, p.Email, mail.MembershipEnded{Name: p.Name, Reason: reason}); err != nil {
+		return nil, err
+	}
+	return p, s.Downstream.Ceased(ctx, tx, p)
 }
 
 // Reinstate admits a former member again.
 func (s *Service) Reinstate(ctx context.Context, personID string, actor audit.Actor) error {
 	return database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := move(ctx, tx, personID, people.Ceased, people.Admitted)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "person.reinstate", SubjectType: "person", SubjectID: p.ID,
-			Before: map[string]any{"status": people.Ceased}, After: map[string]any{"status": people.Admitted}}); err != nil {
-			return err
-		}
-		if err := s.Mail.Send(ctx, tx, p.Email, mail.MembershipReinstated{Name: p.Name, Link: s.link("/login")}); err != nil {
-			return err
-		}
-		return s.Downstream.Reinstated(ctx, tx, p)
+		_, err := s.ReinstateIn(ctx, tx, personID, actor)
+		return err
 	})
+}
+
+// ReinstateIn is Reinstate in the caller's transaction (see CeaseIn).
+func (s *Service) ReinstateIn(ctx context.Context, tx pgx.Tx, personID string, actor audit.Actor) (*people.Person, error) {
+	p, err := move(ctx, tx, personID, people.Ceased, people.Admitted)
+	if err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, tx, actor, audit.Event{Action: "person.reinstate", SubjectType: "person", SubjectID: p.ID,
+		Before: map[string]any{"status": people.Ceased}, After: map[string]any{"status": people.Admitted}}); err != nil {
+		return nil, err
+	}
+	if err := s.Mail.Send(ctx, tx, p.Email, mail.MembershipReinstated{Name: p.Name, Link: s.link("/login")}); err != nil {
+		return nil, err
+	}
+	return p, s.Downstream.Reinstated(ctx, tx, p)
 }
 
 // move locks a person, checks they are in status from and moves them to to:

@@ -13,6 +13,11 @@
 // enqueues what it causes (mail through a mail.Outbox, downstream account
 // jobs through the Downstream seam): nothing is half-done. Sign-up and
 // requests for mailed links are queued (requests.go), sealed, so that the
-// page's answer never depends on whether an address has an account. It
-// renders no pages; internal/web's areas call it.
+// page's answer never depends on whether an address has an account.
+//
+// A sign-up still to be confirmed may be someone else's than the address's
+// owner: a newer sign-up for the address replaces it, and confirming it
+// keeps its password only in the browser that made it (Proof) or through a
+// reset link, which sets a new one. It renders no pages; internal/web's
+// areas call it.
 package admission

@@ -15,10 +15,15 @@ import (
 )
 
 // ResetPassword spends a reset link and sets the new password. Every session
-// and token of the person ends: whoever knew the old password is out.
+// and token of the person ends: whoever knew the old password is out. For
+// an address whose sign-up was still to be confirmed, the link confirms it
+// (with the password chosen now, never the one stored at sign-up) and the
+// admission decision is made.
 func (s *Service) ResetPassword(ctx context.Context, token, newHash string, actor audit.Actor) (*people.Person, error) {
 	var p *people.Person
+	var d Decision
 	err := database.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		d = Decision{}
 		personID, _, err := consumeToken(ctx, tx, token, purposeReset)
 		if err != nil {
 			return err
@@ -28,6 +33,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, newHash string, acto
 		}
 		if err := people.SetPasswordHash(ctx, tx, p.ID, newHash); err != nil {
 			return err
+		}
+		if p.Status == people.SignedUp {
+			if d, err = s.confirmSignUp(ctx, tx, p, "reset_link", true, actor); err != nil {
+				return err
+			}
 		}
 		if err := session.EndAllFor(ctx, tx, p.ID); err != nil {
 			return err
@@ -43,6 +53,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, newHash string, acto
 		actor.PersonID, actor.Label = p.ID, p.Email
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "person.password_reset", SubjectType: "person", SubjectID: p.ID})
 	})
+	if err == nil && d.Admitted {
+		s.countAdmitted(d.Rule)
+	}
 	return p, err
 }
 
@@ -55,7 +68,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, personID, newEmail str
 			return err
 		}
 		newEmail = people.NormalizeEmail(newEmail)
-		if _, err := people.ByEmail(ctx, tx, newEmail); err == nil {
+		// An address of anyone's is taken, but one of their own other
+		// addresses may become their login email.
+		if owner, err := people.ByAnyEmail(ctx, tx, newEmail); err == nil && owner.ID != p.ID {
 			return people.ErrEmailTaken
 		}
 		token, err := issueToken(ctx, tx, p.ID, purposeEmailChange, newEmail, EmailChangeTTL)

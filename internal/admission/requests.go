@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -20,8 +22,9 @@ import (
 // address. The page does the same work for every address (claim the
 // username, queue one sealed job) and the job, which no one can time or
 // see, finds out whether the address has an account and acts on it: a
-// registered address and a new one cannot be told apart on the wire, by the
-// time the answer takes, or by whether the username became taken.
+// registered address, a new one and one whose sign-up is still to be
+// confirmed cannot be told apart on the wire, by the time the answer takes,
+// or by whether the username became taken and for how long (people.SignUpHold).
 
 // Seal purposes of the queued requests: they hold a password hash, an
 // address and a note, so they never sit readable in river_job.
@@ -70,7 +73,7 @@ type queuedSignUp struct {
 
 // What a request for a link asks for.
 const (
-	wantReset  = "reset"  // a password reset (or, not yet confirmed, a new confirmation link)
+	wantReset  = "reset"  // a password reset (or, not yet confirmed, a link that confirms and sets the password)
 	wantVerify = "verify" // a new confirmation link, if the address is still to be confirmed
 )
 
@@ -82,9 +85,13 @@ type queuedRecovery struct {
 // RequestSignUp claims the username for the person the sign-up may create
 // and queues the sign-up, in one transaction. It returns the id that person
 // will have (the mailed link, opened in the browser that signed up, logs
-// them in) or people.ErrUsernameTaken. Whether the address is new is found
-// out by the job (see signUp).
+// them in), people.ErrUsernameTaken, or ErrInvalidSignUp for what no job
+// could ever store. Whether the address is new is found out by the job (see
+// signUp).
 func (s *Service) RequestSignUp(ctx context.Context, in SignUp, actor audit.Actor) (string, error) {
+	if err := in.check(); err != nil {
+		return "", err
+	}
 	q := queuedSignUp{SignUp: in, PersonID: uuid.NewString(), Actor: actor}
 	plain, err := json.Marshal(q)
 	if err != nil {
@@ -103,9 +110,37 @@ func (s *Service) RequestSignUp(ctx context.Context, in SignUp, actor audit.Acto
 	return q.PersonID, err
 }
 
+// ErrInvalidSignUp is a sign-up that could never be stored: a sign-up is
+// refused rather than accepted and lost in the queue. The sign-up form's
+// checks and the edge's (internal/server) come first; this is the last.
+var ErrInvalidSignUp = errors.New("admission: the sign-up cannot be stored")
+
+// check refuses what PostgreSQL or people would refuse when the job runs.
+func (in SignUp) check() error {
+	required := map[string]string{"email": in.Email, "name": in.Name, "username": in.Username, "password": in.PasswordHash}
+	for field, v := range required {
+		if v == "" {
+			return fmt.Errorf("%w: no %s", ErrInvalidSignUp, field)
+		}
+	}
+	texts := []string{in.Email, in.Name, in.Username, in.PasswordHash, in.MembershipNumber, in.Note, in.IP, in.UserAgent}
+	for _, r := range in.Accepted {
+		texts = append(texts, r.ID, r.Version, r.SHA256)
+	}
+	for _, t := range texts {
+		if !utf8.ValidString(t) || strings.ContainsRune(t, 0) {
+			return fmt.Errorf("%w: text that is not valid UTF-8 or holds NUL", ErrInvalidSignUp)
+		}
+	}
+	if !people.UsernamePattern.MatchString(strings.ToLower(in.Username)) || strings.Count(in.Email, "@") != 1 {
+		return fmt.Errorf("%w: a username or email address of the wrong form", ErrInvalidSignUp)
+	}
+	return nil
+}
+
 // RequestPasswordReset queues a request for a reset link to email. The job
-// mails one if the address has an account (or a new confirmation link, if
-// the address is still to be confirmed) and nothing otherwise; the page
+// mails one if the address has an account or a sign-up still to be
+// confirmed (its link confirms it too) and nothing otherwise; the page
 // says the same either way, after the same work.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
 	return s.queueRecovery(ctx, queuedRecovery{Email: email, Want: wantReset})
@@ -139,9 +174,7 @@ func (s *Service) recover(ctx context.Context, q queuedRecovery) error {
 		case err != nil:
 			return err
 		case p.Status == people.SignedUp:
-			// Not confirmed yet, so not able to log in: what they need is
-			// the confirmation link, whichever form they used.
-			return s.sendVerification(ctx, tx, p)
+			return s.recoverSignUp(ctx, tx, p, q.Want)
 		case q.Want == wantVerify:
 			return nil
 		}
@@ -151,6 +184,31 @@ func (s *Service) recover(ctx context.Context, q queuedRecovery) error {
 		}
 		return s.Mail.Send(ctx, tx, p.Email, mail.PasswordReset{Name: p.Name, Link: s.link("/password/reset?token=" + token), Expires: ResetTTL})
 	})
+}
+
+// recoverSignUp answers a request for a link to an address whose sign-up is
+// still to be confirmed. A new confirmation link confirms it as it was made
+// (see Proof); a reset link confirms it and sets the password chosen, so
+// that a sign-up made by someone else never keeps their password. A sign-up
+// that lapsed is past confirming: the mail says to sign up again.
+func (s *Service) recoverSignUp(ctx context.Context, tx pgx.Tx, p *people.Person, want string) error {
+	pending, err := people.PendingSignUp(ctx, tx, p.ID)
+	if errors.Is(err, people.ErrSignUpLapsed) {
+		return s.Mail.Send(ctx, tx, p.Email, mail.SignUpLapsed{Link: s.link("/signup")})
+	}
+	if err != nil {
+		return err
+	}
+	if want == wantVerify {
+		return s.sendVerification(ctx, tx, p)
+	}
+	ttl := min(ResetTTL, pending.Left)
+	token, err := issueToken(ctx, tx, p.ID, purposeReset, "", ttl)
+	if err != nil {
+		return err
+	}
+	return s.Mail.Send(ctx, tx, p.Email, mail.PasswordReset{Name: p.Name, Link: s.link("/password/reset?token=" + token),
+		Expires: ttl, Unconfirmed: true})
 }
 
 // AddWorkers registers the workers of the queued requests with the bundle

@@ -65,6 +65,7 @@ const (
 	VerifyTTL      = 24 * time.Hour
 	ResetTTL       = time.Hour
 	EmailChangeTTL = 24 * time.Hour
+	AddEmailTTL    = 24 * time.Hour
 )
 
 // Errors the pages turn into messages.

@@ -180,11 +180,12 @@ func request(t *testing.T, pool *pgxpool.Pool, fn func() error) string {
 	return wrote(before, footprint(t, pool))
 }
 
-// TestSignUpRequestsLookAlike: a sign-up for a registered address does
-// exactly the work one for a new address does (claim the username, queue
-// one job), so neither the answer nor its timing can tell them apart; the
-// job then mails whichever is right. A taken username is refused for both,
-// and a name asked for stays taken whichever the address was.
+// TestSignUpRequestsLookAlike: a sign-up for a registered address, or for
+// one whose sign-up is still to be confirmed, does exactly the work one for
+// a new address does (claim the username, queue one job), so neither the
+// answer nor its timing can tell them apart; the job then does whichever is
+// right. A taken username is refused for all, and a name asked for stays
+// taken whichever the address was.
 func TestSignUpRequestsLookAlike(t *testing.T) {
 	s, pool := newService(t)
 	ctx := context.Background()
@@ -192,21 +193,26 @@ func TestSignUpRequestsLookAlike(t *testing.T) {
 	if ann.Status != people.SignedUp || ann.Username != "ann" {
 		t.Fatalf("first sign-up made %+v", ann)
 	}
-	for _, email := range []string{"ann@example.coop", "new@example.coop"} {
+	if _, err := s.VerifyEmail(ctx, verifyToken(t, s, ann.ID), Proof{SignedUpAs: ann.ID}, audit.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	pat := signUpNow(t, s, signUp("pat@example.coop", "pat"))
+	for _, email := range []string{"ann@example.coop", "pat@example.coop", "new@example.coop"} {
 		if _, err := s.RequestSignUp(ctx, signUp(email, "ANN"), audit.Actor{}); !errors.Is(err, people.ErrUsernameTaken) {
 			t.Errorf("%s with a taken username: %v; want ErrUsernameTaken", email, err)
 		}
 	}
 	const want = "admission_signup+1 claims+1"
-	for _, in := range []SignUp{signUp("Ann@Example.coop", "other"), signUp("zoe@example.coop", "zoe")} {
+	ins := []SignUp{signUp("Ann@Example.coop", "other"), signUp("zoe@example.coop", "zoe"), signUp(pat.Email, "pat2")}
+	for _, in := range ins {
 		got := request(t, pool, func() error { _, err := s.RequestSignUp(ctx, in, audit.Actor{}); return err })
 		if got != want {
 			t.Errorf("the sign-up request for %s wrote %q; want %q, as for every address", in.Email, got, want)
 		}
 	}
 	got := request(t, pool, func() error { workQueued(t, s); return nil })
-	if want := "mail_send+2 people+1 tokens+1"; got != want {
-		t.Errorf("the two jobs wrote %q; want %q (zoe made, a mail to her and one to ann's owner)", got, want)
+	if want := "mail_send+3 people+1 tokens+2"; got != want {
+		t.Errorf("the three jobs wrote %q; want %q (zoe made and mailed a link, one mail to ann's owner, a new link for pat's new sign-up)", got, want)
 	}
 	if _, err := s.RequestSignUp(ctx, signUp("x@example.coop", "other"), audit.Actor{}); !errors.Is(err, people.ErrUsernameTaken) {
 		t.Errorf("the username of a sign-up for a registered address is free again: %v", err)
@@ -222,7 +228,7 @@ func TestRecoveryRequestsLookAlike(t *testing.T) {
 	ctx := context.Background()
 	signedUp := signUpNow(t, s, signUp("new@example.coop", "newbie"))
 	member := signUpNow(t, s, signUp("mem@example.coop", "mem"))
-	if _, _, err := s.VerifyEmail(ctx, verifyToken(t, s, member.ID), audit.Actor{}); err != nil {
+	if _, err := s.VerifyEmail(ctx, verifyToken(t, s, member.ID), Proof{SignedUpAs: member.ID}, audit.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, email := range []string{member.Email, "nobody@example.coop", signedUp.Email} {
@@ -248,9 +254,15 @@ func TestRecoveryRequestsLookAlike(t *testing.T) {
 // verifyToken issues a fresh verification token, as a resend does.
 func verifyToken(t *testing.T, s *Service, personID string) string {
 	t.Helper()
+	return issue(t, s, personID, purposeVerify)
+}
+
+// issue makes a link's token for personID directly, as the job would.
+func issue(t *testing.T, s *Service, personID, purpose string) string {
+	t.Helper()
 	var token string
 	err := database.InTx(context.Background(), s.Pool, func(tx pgx.Tx) (err error) {
-		token, err = issueToken(context.Background(), tx, personID, purposeVerify, "", VerifyTTL)
+		token, err = issueToken(context.Background(), tx, personID, purpose, "", VerifyTTL)
 		return err
 	})
 	if err != nil {
@@ -276,11 +288,11 @@ func TestVerifyEmailDecidesOnceWithASingleUseLink(t *testing.T) {
 			if !s.TokenUsable(ctx, token, PurposeVerify) || s.TokenUsable(ctx, token, PurposeReset) {
 				t.Fatal("TokenUsable is wrong about a fresh token or its purpose")
 			}
-			got, d, err := s.VerifyEmail(ctx, token, audit.Actor{})
-			if err != nil || got.Status != tt.want || d.Admitted != (tt.want == people.Admitted) || !got.EmailVerified {
-				t.Fatalf("VerifyEmail: %+v %+v %v; want %s", got, d, err, tt.want)
+			v, err := s.VerifyEmail(ctx, token, Proof{SignedUpAs: p.ID}, audit.Actor{})
+			if err != nil || v.Person.Status != tt.want || v.Decision.Admitted != (tt.want == people.Admitted) || !v.Person.EmailVerified || !v.Confirmed {
+				t.Fatalf("VerifyEmail: %+v %v; want %s", v, err, tt.want)
 			}
-			if _, _, err := s.VerifyEmail(ctx, token, audit.Actor{}); !errors.Is(err, ErrTokenInvalid) {
+			if _, err := s.VerifyEmail(ctx, token, Proof{SignedUpAs: p.ID}, audit.Actor{}); !errors.Is(err, ErrTokenInvalid) {
 				t.Errorf("second use: %v; want ErrTokenInvalid", err)
 			}
 			if s.TokenUsable(ctx, token, PurposeVerify) {

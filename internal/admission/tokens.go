@@ -20,6 +20,7 @@ const (
 	purposeVerify      = "verify_email"
 	purposeReset       = "reset_password"
 	purposeEmailChange = "change_email"
+	purposeAddEmail    = "add_email"
 )
 
 // issueToken makes a single-use token for a mailed link and supersedes any
@@ -45,6 +46,16 @@ func issueToken(ctx context.Context, tx pgx.Tx, personID, purpose, newEmail stri
 		return "", fmt.Errorf("storing token: %w", err)
 	}
 	return raw, nil
+}
+
+// endLinks makes every unused link of the person for purposes stop working.
+func endLinks(ctx context.Context, tx pgx.Tx, personID string, purposes ...string) error {
+	_, err := tx.Exec(ctx, `UPDATE email_tokens SET used_at = now() WHERE person_id = $1 AND purpose = ANY($2) AND used_at IS NULL`,
+		personID, purposes)
+	if err != nil {
+		return fmt.Errorf("ending links: %w", err)
+	}
+	return nil
 }
 
 // consumeToken spends a token once; a second use, an expired token or one of
@@ -74,11 +85,52 @@ func (s *Service) TokenUsable(ctx context.Context, raw, purpose string) bool {
 	return err == nil && ok
 }
 
+// VerifyLink is what the page of a verification link shows before its button.
+type VerifyLink struct {
+	Usable bool
+	// NeedsPassword: the link is open away from the browser that made the
+	// sign-up it confirms, so confirming it here sets a password (see Proof).
+	NeedsPassword bool
+	// Whose sign-up it confirms, so that the owner of the address sees what
+	// they are confirming. Shown only to whoever holds the link.
+	Name, Username, Email string
+}
+
+// CheckVerifyLink says whether a verification link would work, and how,
+// without spending it; signedUpAs is the sign-up the browser made, if any.
+func (s *Service) CheckVerifyLink(ctx context.Context, raw, signedUpAs string) (VerifyLink, error) {
+	sum := sha256.Sum256([]byte(raw))
+	var personID string
+	err := s.Pool.QueryRow(ctx, `SELECT person_id FROM email_tokens
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`, sum[:], purposeVerify).Scan(&personID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return VerifyLink{}, nil
+	}
+	if err != nil {
+		return VerifyLink{}, fmt.Errorf("checking a link: %w", err)
+	}
+	p, err := people.ByID(ctx, s.Pool, personID)
+	if err != nil {
+		return VerifyLink{}, err
+	}
+	link := VerifyLink{Usable: true, Name: p.Name, Username: p.Username, Email: p.Email}
+	if p.Status != people.SignedUp {
+		return link, nil
+	}
+	pending, err := people.PendingSignUp(ctx, s.Pool, p.ID)
+	if errors.Is(err, people.ErrSignUpLapsed) {
+		return VerifyLink{}, nil
+	}
+	link.NeedsPassword = signedUpAs == "" || pending.SignUpID != signedUpAs
+	return link, err
+}
+
 // Purposes for TokenUsable.
 const (
 	PurposeVerify      = purposeVerify
 	PurposeReset       = purposeReset
 	PurposeEmailChange = purposeEmailChange
+	PurposeAddEmail    = purposeAddEmail
 )
 
 // Prune deletes mailed-link tokens a week after they expired.

@@ -22,14 +22,18 @@ import (
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/federation"
 	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/mail"
+	"github.com/coopgate/coopgate/internal/membership"
 	"github.com/coopgate/coopgate/internal/metrics"
 	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/seal"
+	"github.com/coopgate/coopgate/internal/secondfactor"
 	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/policies"
@@ -65,6 +69,14 @@ type App struct {
 	// Downstream keeps members' accounts on Mastodon, Discourse and GitLab
 	// in line with their standing.
 	Downstream *provisioning.Provisioner
+	// Federation records the co-op's federation decisions and carries them
+	// out on its Mastodon.
+	Federation *federation.Service
+	// Membership keeps standing true to the register and follows dues.
+	Membership *membership.Service
+	// Factors are people's second factors: passkeys, authenticator apps,
+	// recovery codes.
+	Factors *secondfactor.Service
 
 	// MailSender replaces the configured sender (tests, the dev console).
 	MailSender mail.Sender
@@ -159,6 +171,9 @@ func (a *App) prepareWeb(context.Context) error {
 		Terms: func(ctx context.Context, personID string) (map[string]string, error) {
 			return policy.AcceptedVersions(ctx, a.Pool, personID)
 		},
+		Membership: func(p *people.Person) any {
+			return membership.PolicyFrom(a.Config.Membership).Claim(p, time.Now())
+		},
 	})
 	var err error
 	if a.Provider, err = oidc.NewProvider(a.Config, storage, a.Log); err != nil {
@@ -170,7 +185,7 @@ func (a *App) prepareWeb(context.Context) error {
 // prepareMail picks the sender: the console in development, SMTP otherwise.
 func (a *App) prepareMail(context.Context) error {
 	var err error
-	a.Mail, err = mail.NewRenderer(web.Mail, mail.CoopInfo{Name: a.Config.Coop.Name, URL: a.Config.Issuer, Contact: a.Config.Coop.SecretaryEmail})
+	a.Mail, err = NewMailRenderer(a.Config)
 	if err != nil {
 		return err
 	}
@@ -189,16 +204,53 @@ func (a *App) prepareMail(context.Context) error {
 // insert-only job client: the runner that works the jobs needs their
 // workers when it is made, so it comes after them (prepareJobs).
 func (a *App) prepareServices(context.Context) error {
-	inserter, err := jobs.NewInserter(a.Pool, a.Log)
+	s, err := NewServices(a.Config, a.Pool, a.Box, a.Mail, a.Log, a.Metrics)
 	if err != nil {
 		return err
 	}
-	if a.Downstream, err = provisioning.FromConfig(a.Pool, a.Config.Downstream, inserter, a.Log); err != nil {
-		return err
-	}
-	a.Admission = &admission.Service{Pool: a.Pool, Jobs: inserter, Box: a.Box, Mail: mail.NewOutbox(a.Mail, a.Box, inserter),
-		BaseURL: a.Config.Issuer, Secretary: a.Config.Coop.SecretaryEmail, Downstream: a.Downstream, Metrics: a.Metrics}
+	a.Downstream, a.Admission, a.Membership, a.Federation = s.Downstream, s.Admission, s.Membership, s.Federation
+	a.Factors = s.Factors
 	return nil
+}
+
+// Services are the parts that change people's standing and enqueue what
+// follows from it.
+type Services struct {
+	Downstream *provisioning.Provisioner
+	Admission  *admission.Service
+	Membership *membership.Service
+	Federation *federation.Service
+	Factors    *secondfactor.Service
+}
+
+// NewServices builds Services on one insert-only job client and one mail
+// outbox: the server does, and so do the commands that change standing
+// (`coopgate members import`). metrics may be nil.
+func NewServices(cfg *config.Config, pool *pgxpool.Pool, box *seal.Box, render *mail.Renderer, log *slog.Logger, metrics admission.Metrics) (Services, error) {
+	inserter, err := jobs.NewInserter(pool, log)
+	if err != nil {
+		return Services{}, err
+	}
+	var s Services
+	if s.Downstream, err = provisioning.FromConfig(pool, cfg.Downstream, inserter, log); err != nil {
+		return Services{}, err
+	}
+	outbox := mail.NewOutbox(render, box, inserter)
+	s.Admission = &admission.Service{Pool: pool, Jobs: inserter, Box: box, Mail: outbox,
+		BaseURL: cfg.Issuer, Secretary: cfg.Coop.SecretaryEmail, Downstream: s.Downstream, Metrics: metrics}
+	s.Membership = &membership.Service{Pool: pool, Admission: s.Admission, Jobs: inserter, Mail: outbox,
+		Policy: membership.PolicyFrom(cfg.Membership), Log: log, Now: time.Now}
+	if s.Federation, err = NewFederation(pool, cfg, inserter, outbox, log); err != nil {
+		return Services{}, err
+	}
+	s.Factors, err = secondfactor.New(secondfactor.Config{Pool: pool, Box: box, Mail: outbox, Key: cfg.Key(),
+		Issuer: cfg.Issuer, CoopName: cfg.Coop.Name, Roles: cfg.Security.RequireSecondFactor, Now: time.Now})
+	return s, err
+}
+
+// NewMailRenderer is the mail renderer for cfg's co-op.
+func NewMailRenderer(cfg *config.Config) (*mail.Renderer, error) {
+	return mail.NewRenderer(web.Mail, mail.CoopInfo{Name: cfg.Coop.Name, URL: cfg.Issuer, Contact: cfg.Coop.SecretaryEmail})
 }
 
 // prepareJobs makes the runner: every worker, the periodic jobs, and the
@@ -209,16 +261,19 @@ func (a *App) prepareJobs(context.Context) error {
 		func() error { return mail.AddWorkers(workers, a.MailSender, a.Box, a.Log, nil) },
 		func() error { return admission.AddWorkers(workers, a.Admission) },
 		func() error { return a.Downstream.AddWorkers(workers) },
+		func() error { return a.Federation.AddWorkers(workers) },
+		func() error { return membership.AddWorkers(workers, a.Membership) },
 	} {
 		if err := add(); err != nil {
 			return err
 		}
 	}
+	every := a.Config.Downstream.PollInterval
 	var err error
 	a.Jobs, err = jobs.NewRunner(a.Pool, a.Log, jobs.Work{
 		Workers:  workers,
-		Periodic: a.Downstream.PeriodicJobs(a.Config.Downstream.PollInterval),
-		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune},
+		Periodic: append(append(a.Downstream.PeriodicJobs(every), a.Federation.PeriodicJobs(every)...), a.Membership.PeriodicJobs()...),
+		Prune:    []jobs.Prune{oidc.Prune, admission.Prune, session.Prune, ratelimit.Prune, federation.Prune, secondfactor.Prune},
 	})
 	return err
 }

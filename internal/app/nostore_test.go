@@ -31,6 +31,7 @@ func TestPagesWithPersonalDataAreNotCached(t *testing.T) {
 		{sec, "/account"}, {sec, "/account/export.json"}, {sec, "/admin"}, {sec, "/admin/people"}, {sec, "/admin/audit"},
 		{sec, "/policies"}, {sec, "/policies/free-speech"}, {annBrowser, "/status"}, {bobBrowser, "/terms"},
 		{sec, "/account/email"}, {apptest.Browser(t), "/login"}, {apptest.Browser(t), "/signup"},
+		{sec, "/account/second-factor"}, {sec, "/account/totp"}, {sec, "/login/second-factor/setup"},
 	} {
 		resp, body := apptest.Get(t, tt.browser, g.URL+tt.path)
 		if resp.StatusCode != http.StatusOK {

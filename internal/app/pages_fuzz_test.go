@@ -52,6 +52,14 @@ var fuzzedPages = []pageRoute{
 	{"GET", func(a, b string) string { return "/admin/domains/" + esc(a) + "/remove" }, nil, true},
 	{"POST", func(a, b string) string { return "/login" }, func(a, b string) url.Values { return url.Values{"email": {b}, "password": {b}, "id": {a}} }, false},
 	{"POST", func(a, b string) string { return "/signup" }, func(a, b string) url.Values { return url.Values{"id": {a}} }, false},
+	{"POST", func(a, b string) string { return "/login/passkey" }, func(a, b string) url.Values { return url.Values{"credential": {a}, "id": {b}} }, false},
+	{"POST", func(a, b string) string { return "/login/second-factor" }, func(a, b string) url.Values { return url.Values{"code": {a}, "id": {b}, "next": {b}} }, false},
+	{"POST", func(a, b string) string { return "/login/second-factor/recovery" }, func(a, b string) url.Values { return url.Values{"recovery_code": {a}, "id": {b}} }, false},
+	{"POST", func(a, b string) string { return "/account/passkeys" }, func(a, b string) url.Values { return url.Values{"name": {a}, "credential": {b}} }, true},
+	{"POST", func(a, b string) string { return "/account/totp" }, func(a, b string) url.Values { return url.Values{"code": {a}} }, true},
+	{"POST", func(a, b string) string { return "/account/passkeys/" + esc(a) + "/remove" }, func(a, b string) url.Values { return url.Values{} }, true},
+	{"POST", func(a, b string) string { return "/admin/people/" + esc(a) + "/second-factor/reset" }, func(a, b string) url.Values { return url.Values{} }, true},
+	{"GET", func(a, b string) string { return "/login/second-factor?" + url.Values{"id": {a}, "next": {b}}.Encode() }, nil, false},
 }
 
 // acceptAll ticks every policy box of the sign-up form, so that a fuzzed
@@ -77,6 +85,10 @@ func FuzzPages(f *testing.F) {
 		{14, "not-a-uuid", ""}, {14, "\x00", ""}, {15, "9223372036854775807", ""},
 		{16, "99999999999", "no"}, {16, "1\x00", "why"}, {17, "\xff.coop", "x"}, {18, "example.coop\x00", ""},
 		{19, "\x00", "a@example.coop"}, {20, "\xff", ""},
+		{21, `{"id":"x","rawId":"\u0000","type":"public-key","response":{}}`, ""}, {21, "not json", "not-a-uuid"},
+		{22, "123456", "\x00"}, {23, strings.Repeat("0", 5000), ""}, {24, "Phone \x00", `{"response":{"attestationObject":"!!"}}`},
+		{24, strings.Repeat("é", 61), "{}"}, {25, "99999999", ""}, {26, "9223372036854775808", ""}, {26, "-1", ""},
+		{27, "not-a-uuid", ""}, {27, "00000000-0000-0000-0000-000000000000", ""}, {28, "x", "//evil.example/"},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, s.a, s.b)

@@ -13,6 +13,8 @@ import (
 	"github.com/coopgate/coopgate/internal/server"
 	"github.com/coopgate/coopgate/internal/web/account"
 	"github.com/coopgate/coopgate/internal/web/admin"
+	"github.com/coopgate/coopgate/internal/web/factors"
+	"github.com/coopgate/coopgate/internal/web/federation"
 	"github.com/coopgate/coopgate/internal/web/login"
 	"github.com/coopgate/coopgate/internal/web/page"
 	"github.com/coopgate/coopgate/internal/web/public"
@@ -31,10 +33,14 @@ func (a *App) Handler() (http.Handler, error) {
 	areas := []server.Area{
 		&public.Handler{Pool: a.Pool, Render: render},
 		&login.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Provider: a.Provider,
-			Guard: lockout.New(a.Pool, time.Now), Devices: a.Devices, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
-		&account.Handler{Pool: a.Pool, Render: render},
-		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Downstream: a.Downstream, Log: a.Log},
-		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider, Limiter: limiter, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
+			Guard: lockout.New(a.Pool, time.Now), Devices: a.Devices, Factors: a.Factors, Log: a.Log, Now: time.Now, Metrics: a.Metrics},
+		&account.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Membership: a.Membership.Policy, Limiter: limiter, Now: time.Now},
+		&factors.Handler{Render: render, Sessions: a.Sessions, Factors: a.Factors, Log: a.Log, Now: time.Now},
+		&admin.Handler{Pool: a.Pool, Render: render, Admission: a.Admission, Downstream: a.Downstream, Membership: a.Membership,
+			Factors: a.Factors, Log: a.Log},
+		&federation.Handler{Pool: a.Pool, Render: render, Federation: a.Federation, Log: a.Log},
+		&signup.Handler{Pool: a.Pool, Render: render, Sessions: a.Sessions, Admission: a.Admission, Provider: a.Provider,
+			Limiter: limiter, Devices: a.Devices, Log: a.Log, Now: time.Now, Dev: a.Config.Dev},
 	}
 	return server.New(server.Deps{
 		Config: a.Config, Pool: a.Pool, Log: a.Log, Provider: a.Provider,

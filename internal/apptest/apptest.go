@@ -88,7 +88,7 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 		t.Fatalf("gateway stopped: %v", err)
 	}
 	t.Cleanup(func() { cancel(); <-done; a.Close() })
-	return &Gateway{URL: url, App: a, Config: cfg, Logs: logs}
+	return &Gateway{URL: cfg.Issuer, App: a, Config: cfg, Logs: logs}
 }
 
 // Replica starts a second gateway on g's database, as a new release (or
@@ -109,6 +109,28 @@ func (g *Gateway) Count(t testing.TB, sql string, args ...any) int {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return n
+}
+
+// NoErrorsLogged fails t if the gateway logged anything at ERROR: a client's
+// mistake is logged below it, and only coopgate's own failures reach it.
+func (g *Gateway) NoErrorsLogged(t testing.TB) {
+	t.Helper()
+	if logs := g.Logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("errors logged:\n%s", logs)
+	}
+}
+
+// RequireSecondFactor makes the holders of roles log in with a second
+// factor, as security.require_second_factor does (its default is
+// [secretary]; test gateways otherwise require it of nobody).
+func RequireSecondFactor(roles ...string) Option {
+	return func(c *config.Config) { c.Security.RequireSecondFactor = roles }
+}
+
+// OnLocalhost names the gateway http://localhost:port rather than
+// 127.0.0.1: passkeys need a domain name as their relying party ID.
+func OnLocalhost(c *config.Config) {
+	c.Issuer = strings.Replace(c.Issuer, "127.0.0.1", "localhost", 1)
 }
 
 // ownDatabase stands for "a fresh database of the test's own" until Start
@@ -152,6 +174,9 @@ clients:
     redirect_uris: [` + PublicURI + `]
     scopes: [openid, profile, email]
 log: {format: json, level: debug}
+# Tests of the admin pages are not about second factors; RequireSecondFactor
+# puts the default (the secretary must have one) back for those that are.
+security: {require_second_factor: []}
 `
 	cfg, err := config.Parse([]byte(yaml), func(string) string { return "" })
 	if err != nil {

@@ -1,9 +1,12 @@
 package apptest
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"testing"
@@ -78,6 +81,41 @@ func Get(t testing.TB, c *http.Client, u string) (*http.Response, string) {
 // Submit posts a form found in body (the page at pageURL), with fields set.
 func Submit(t testing.TB, c *http.Client, pageURL, body, action string, fields url.Values) (*http.Response, string) {
 	t.Helper()
+	f := formWith(t, pageURL, body, action, fields)
+	return post(t, c, pageURL, action, "application/x-www-form-urlencoded", strings.NewReader(f.Values.Encode()))
+}
+
+// Upload is a file a form sends.
+type Upload struct{ Field, Name, Content string }
+
+// SubmitMultipart posts the form found in body as multipart/form-data, as a
+// browser does for an upload form (and a script may for any form), with
+// fields set and files attached.
+func SubmitMultipart(t testing.TB, c *http.Client, pageURL, body, action string, fields url.Values, files ...Upload) (*http.Response, string) {
+	t.Helper()
+	f := formWith(t, pageURL, body, action, fields)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range f.Values {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	for _, u := range files {
+		h := textproto.MIMEHeader{}
+		// Written by hand: CreateFormFile would escape the bytes a test sends.
+		h.Set("Content-Disposition", `form-data; name="`+u.Field+`"; filename="`+u.Name+`"`)
+		h.Set("Content-Type", "text/csv")
+		w, _ := mw.CreatePart(h)
+		_, _ = w.Write([]byte(u.Content))
+	}
+	_ = mw.Close()
+	return post(t, c, pageURL, action, mw.FormDataContentType(), &buf)
+}
+
+// formWith is the form in body whose action is action, with fields set.
+func formWith(t testing.TB, pageURL, body, action string, fields url.Values) Form {
+	t.Helper()
 	f, err := FindForm(body, action)
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", pageURL, err, body)
@@ -85,10 +123,16 @@ func Submit(t testing.TB, c *http.Client, pageURL, body, action string, fields u
 	for k, v := range fields {
 		f.Values[k] = v
 	}
+	return f
+}
+
+// post sends a form's body to action, relative to pageURL, from that origin.
+func post(t testing.TB, c *http.Client, pageURL, action, contentType string, body io.Reader) (*http.Response, string) {
+	t.Helper()
 	target, _ := url.Parse(pageURL)
 	target, _ = target.Parse(action)
-	req, _ := http.NewRequest(http.MethodPost, target.String(), strings.NewReader(f.Values.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req, _ := http.NewRequest(http.MethodPost, target.String(), body)
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Origin", target.Scheme+"://"+target.Host)
 	resp, err := c.Do(req)
 	if err != nil {

@@ -9,11 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 
+	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/jobs"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -36,11 +39,12 @@ func commands() map[string]command {
 		"migrate":      {"apply the database migrations and exit", runMigrate},
 		"dev":          {"run a demo gateway with its own PostgreSQL, mail to the console", runDev},
 		"check-config": {"validate a configuration file and report every problem", runCheckConfig},
-		"users":        {"users create --email E --name N --username U --role member|secretary [--password-stdin]", runUsers},
+		"users":        {"users create --email E --name N --username U --role member|secretary|moderator [--password-stdin]", runUsers},
 		"keys":         {"keys rotate: add a signing key (published now, signing after keys.publish_lead)", runKeys},
 		"members":      {"members import FILE [--dry-run]: import the member register from CSV", runMembers},
 		"healthcheck":  {"exit 0 if the gateway at --url is ready (for container health checks)", runHealthcheck},
 		"downstream":   {"downstream sync [--dry-run] [--service NAME]: bring every account on Mastodon, Discourse, GitLab in step; downstream check: what to change in their settings", runDownstream},
+		"federation":   {"federation sync [--dry-run]: bring Mastodon's domain blocks in step with the co-op's federation decisions", runFederation},
 	}
 }
 
@@ -138,4 +142,28 @@ func openDatabase(e env, path string) (*config.Config, *pgxpool.Pool, error) {
 		return nil, nil, err
 	}
 	return cfg, pool, nil
+}
+
+// opened is what a command that enqueues jobs works with: the configuration,
+// the pool, the configured logger and a job inserter on the pool (what fails
+// for now gets a job, which the server works with its usual retries).
+type opened struct {
+	cfg      *config.Config
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	inserter *jobs.Client
+}
+
+// openForJobs is openDatabase for such a command; the caller closes pool.
+func openForJobs(e env, path string) (*opened, error) {
+	cfg, pool, err := openDatabase(e, path)
+	if err != nil {
+		return nil, err
+	}
+	o := &opened{cfg: cfg, pool: pool, log: app.NewLogger(cfg.Log)}
+	if o.inserter, err = jobs.NewInserter(pool, o.log); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return o, nil
 }

@@ -6,10 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/coopgate/coopgate/internal/app"
 	"github.com/coopgate/coopgate/internal/downstream"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
-	"github.com/coopgate/coopgate/internal/jobs"
 )
 
 const downstreamUsage = "coopgate downstream sync [--dry-run] [--service mastodon|discourse|gitlab] [--config FILE]\n" +
@@ -36,19 +34,12 @@ func runDownstreamSync(e env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, pool, err := openDatabase(e, *path)
+	o, err := openForJobs(e, *path)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	log := app.NewLogger(cfg.Log)
-	// Accounts that fail for now get a job, which the server works with its
-	// usual retries.
-	inserter, err := jobs.NewInserter(pool, log)
-	if err != nil {
-		return err
-	}
-	p, err := provisioning.FromConfig(pool, cfg.Downstream, inserter, log)
+	defer o.pool.Close()
+	p, err := provisioning.FromConfig(o.pool, o.cfg.Downstream, o.inserter, o.log)
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,8 @@ downstream:
 		"CHANGE token: admin:write:accounts = refused: This action is outside the authorized scopes: give coopgate's application the scopes",
 		"ok     token: admin:read:accounts",
 		"look   role rank",
+		"CHANGE token: admin:read:domain_blocks, role with Manage Federation = refused: This action is outside the authorized scopes: give coopgate's application the scopes admin:read:domain_blocks and admin:write:domain_blocks",
+		"CHANGE token: admin:write:domain_blocks = refused",
 		"CHANGE min_username_length = 3", "CHANGE max_username_length = 20: set the Discourse site settings min_username_length to 1 and max_username_length to 30",
 		"CHANGE hide_suspension_reasons = false: turn it on",
 		"look   max_new_accounts_per_registration_ip = 3: fine only if coopgate's address is allowed under Admin → Logs → Screened IPs",
@@ -52,11 +54,11 @@ downstream:
 			t.Errorf("check said:\n%s\nwant %q", out, want)
 		}
 	}
-	if code != 1 || !strings.Contains(errOut, "5 setting(s) to change") {
+	if code != 1 || !strings.Contains(errOut, "7 setting(s) to change") {
 		t.Errorf("exit %d, %q; want 1 and the count while something must change", code, errOut)
 	}
 
-	masto.SetTokenScopes("admin:read:accounts", "admin:write:accounts")
+	masto.SetTokenScopes("admin:read:accounts", "admin:write:accounts", "admin:read:domain_blocks", "admin:write:domain_blocks")
 	forum.SetMinUsernameLength(1)
 	forum.SetMaxUsernameLength(30)
 	forum.SetHideSuspensionReasons(true)

@@ -19,13 +19,13 @@ import (
 
 func runUsers(e env, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("%w: coopgate users create --email E --name N --username U --role member|secretary [--password-stdin]", errUsage)
+		return fmt.Errorf("%w: coopgate users create --email E --name N --username U --role member|secretary|moderator [--password-stdin]", errUsage)
 	}
 	fs, path := flags(e, "users create")
 	email := fs.String("email", "", "login email (required)")
 	name := fs.String("name", "", "full name (required)")
 	username := fs.String("username", "", "username: a-z, 0-9, _; at most 30 (required)")
-	role := fs.String("role", "member", "member or secretary")
+	role := fs.String("role", "member", "member, secretary or moderator")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input (else one is generated and printed)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -35,8 +35,8 @@ func runUsers(e env, args []string) error {
 	if err := checkNewUser(in, *role); err != nil {
 		return err
 	}
-	if *role == people.RoleSecretary {
-		in.Roles = []string{people.RoleSecretary}
+	if *role != "member" {
+		in.Roles = []string{*role}
 	}
 	pw, generated, err := readPassword(e, *fromStdin)
 	if err != nil {
@@ -70,8 +70,8 @@ func checkNewUser(in admission.Enrolment, role string) error {
 	case username.Reserved(in.Username):
 		problems = append(problems, "--username: reserved by one of the co-op's services (see internal/username/reserved.txt)")
 	}
-	if role != "member" && role != people.RoleSecretary {
-		problems = append(problems, "--role: member or secretary")
+	if role != "member" && role != people.RoleSecretary && role != people.RoleModerator {
+		problems = append(problems, "--role: member, secretary or moderator")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", errUsage, strings.Join(problems, "; "))

@@ -41,6 +41,8 @@ type Config struct {
 	Keys           Keys       `yaml:"keys"`
 	Log            Log        `yaml:"log"`
 	Downstream     Downstream `yaml:"downstream"`
+	Membership     Membership `yaml:"membership"`
+	Security       Security   `yaml:"security"`
 
 	// Dev is set by `coopgate dev`, never by the file: it allows an http
 	// issuer on localhost and prints mail to the console.
@@ -116,6 +118,15 @@ type Keys struct {
 	RetiredFor time.Duration `yaml:"retired_for" validate:"min=0"`
 }
 
+// Security is who must use a second factor.
+type Security struct {
+	// RequireSecondFactor names the roles (people.roles) whose holders must
+	// log in with a second factor: they cannot reach the pages of their role
+	// without one, and after one login's grace are sent to enrol first.
+	// Left out, it is [secretary]; [] requires it of no role.
+	RequireSecondFactor []string `yaml:"require_second_factor" validate:"dive,required,printascii,excludesall= "`
+}
+
 // Log chooses the log format and level.
 type Log struct {
 	Format string `yaml:"format" validate:"omitempty,oneof=json text"`
@@ -178,6 +189,10 @@ func (c *Config) applyDefaults() {
 	setDuration(&c.Downstream.PollInterval, 10*time.Minute)
 	c.Downstream.SuspensionText = strings.TrimSpace(c.Downstream.SuspensionText)
 	setDefault(&c.Downstream.SuspensionText, "Membership of the co-op ended.")
+	c.Membership.applyDefaults()
+	if c.Security.RequireSecondFactor == nil { // an explicit [] stays empty
+		c.Security.RequireSecondFactor = []string{"secretary"}
+	}
 }
 
 func setDefault(s *string, v string) {

@@ -83,6 +83,10 @@ func TestParseNamesEveryBadKey(t *testing.T) {
 			[]string{"clients[0].id_token_signed_response_alg: must be one of"}},
 		{"a lifetime not a duration", "smtp: {", "tokens:\n  code_lifetime: 5 minutes\nsmtp: {",
 			[]string{"tokens.code_lifetime: must be a duration"}},
+		{"an empty role", "smtp: {", "security: {require_second_factor: [secretary, '']}\nsmtp: {",
+			[]string{"security.require_second_factor[1]: required"}},
+		{"a role with a space", "smtp: {", "security: {require_second_factor: ['member secretary']}\nsmtp: {",
+			[]string{"security.require_second_factor[0]: must not contain"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +114,29 @@ func TestEachIDTokenAlgorithmIsAccepted(t *testing.T) {
 		if got := c.Clients[0].IDTokenSignedResponseAlg; got != alg {
 			t.Errorf("%s read as %q", alg, got)
 		}
+	}
+}
+
+// TestSecondFactorRoles: left out, the secretary must use a second factor;
+// the sysadmin may name other roles, or none with an explicit [].
+func TestSecondFactorRoles(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"left out", "", []string{"secretary"}},
+		{"named", "security: {require_second_factor: [secretary, moderator]}\n", []string{"secretary", "moderator"}},
+		{"none", "security: {require_second_factor: []}\n", []string{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(validYAML+tt.yaml), noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Security.RequireSecondFactor; len(got) != len(tt.want) || strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("require_second_factor = %q; want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -137,6 +137,12 @@ func message(fe validator.FieldError) string {
 		return "must be an address range such as 10.0.0.0/8"
 	case "url":
 		return "must be an absolute URL"
+	case "http_url":
+		return "must be an absolute http or https URL"
+	case "printascii":
+		return "must be printable ASCII"
+	case "excludesall":
+		return fmt.Sprintf("must not contain any of %q", fe.Param())
 	}
 	return "invalid (" + fe.Tag() + ")"
 }

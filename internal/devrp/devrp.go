@@ -32,6 +32,11 @@ type RP struct {
 	provider *gooidc.Provider
 	initErr  error
 	key      []byte
+	// tokens holds each signed-in browser's access token by a random id in
+	// its rp_session cookie, so that /me can ask coopgate again, as a
+	// service does on a member's later requests. The sample keeps them in
+	// memory: it is not coopgate, and runs as one process.
+	tokens sync.Map
 }
 
 // Handler serves the relying party's pages.
@@ -42,6 +47,7 @@ func (rp *RP) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", rp.home)
 	mux.HandleFunc("GET /login", rp.login)
 	mux.HandleFunc("GET /callback", rp.callback)
+	mux.HandleFunc("GET /me", rp.me)
 	mux.HandleFunc("GET /logout", rp.logout)
 	return mux
 }
@@ -63,7 +69,7 @@ var page = template.Must(template.New("rp").Parse(`<!doctype html><html lang="en
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem">
 <h1>Sample service</h1>
 {{if .Claims}}<p id="signed-in">Signed in as <strong>{{.Username}}</strong> ({{.Email}}).</p>
-<h2>Claims</h2><pre>{{.Claims}}</pre><p><a href="/logout">Log out</a></p>
+<h2>Claims</h2><pre>{{.Claims}}</pre><p><a id="refresh" href="/me">Refresh my details</a></p><p><a href="/logout">Log out</a></p>
 {{else if .Error}}<p id="error" role="alert">{{.Error}}</p><p><a href="/login">Try again</a></p>
 {{else}}<p>A stand-in for Mastodon, Discourse or GitLab.</p><p><a id="login" href="/login">Log in with the co-op</a></p>{{end}}
 </body></html>`))
@@ -97,7 +103,33 @@ func (rp *RP) callback(w http.ResponseWriter, r *http.Request) {
 		rp.fail(w, "state mismatch")
 		return
 	}
-	claims, err := rp.exchange(r.Context(), r.URL.Query().Get("code"), parts[1], parts[2])
+	claims, tok, err := rp.exchange(r.Context(), r.URL.Query().Get("code"), parts[1], parts[2])
+	if err != nil {
+		rp.fail(w, err.Error())
+		return
+	}
+	id := random()
+	rp.tokens.Store(id, tok)
+	http.SetCookie(w, &http.Cookie{Name: "rp_session", Value: rp.sign(id), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	_ = page.Execute(w, claims)
+}
+
+// me asks coopgate's userinfo endpoint again with the browser's access
+// token: a later request of a signed-in member, which fails once coopgate
+// has revoked the token.
+func (rp *RP) me(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie("rp_session")
+	tok, ok := rp.tokens.Load(rp.verify(cookieValue(c, err)))
+	if !ok {
+		rp.fail(w, "not signed in here")
+		return
+	}
+	p, err := rp.discover(r.Context())
+	if err != nil {
+		rp.fail(w, "discovery failed: "+err.Error())
+		return
+	}
+	claims, err := userinfo(r.Context(), p, tok.(*oauth2.Token))
 	if err != nil {
 		rp.fail(w, err.Error())
 		return
@@ -105,20 +137,26 @@ func (rp *RP) callback(w http.ResponseWriter, r *http.Request) {
 	_ = page.Execute(w, claims)
 }
 
-func (rp *RP) exchange(ctx context.Context, code, nonce, verifier string) (view, error) {
+func (rp *RP) exchange(ctx context.Context, code, nonce, verifier string) (view, *oauth2.Token, error) {
 	p, err := rp.discover(ctx)
 	if err != nil {
-		return view{}, err
+		return view{}, nil, err
 	}
 	tok, err := rp.oauth(p).Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return view{}, fmt.Errorf("token exchange: %w", err)
+		return view{}, nil, fmt.Errorf("token exchange: %w", err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	idt, err := p.Verifier(&gooidc.Config{ClientID: rp.ClientID}).Verify(ctx, raw)
 	if err != nil || idt.Nonce != nonce {
-		return view{}, fmt.Errorf("ID token rejected: %v (nonce ok: %v)", err, err == nil && idt.Nonce == nonce)
+		return view{}, nil, fmt.Errorf("ID token rejected: %v (nonce ok: %v)", err, err == nil && idt.Nonce == nonce)
 	}
+	v, err := userinfo(ctx, p, tok)
+	return v, tok, err
+}
+
+// userinfo fetches and shows the signed-in person's claims.
+func userinfo(ctx context.Context, p *gooidc.Provider, tok *oauth2.Token) (view, error) {
 	info, err := p.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 	if err != nil {
 		return view{}, fmt.Errorf("userinfo: %w", err)

@@ -16,6 +16,8 @@ func TestHumanDuration(t *testing.T) {
 		{time.Hour, "1 hour"},
 		{90 * time.Minute, "90 minutes"},
 		{24 * time.Hour, "24 hours"},
+		{23*time.Hour + 59*time.Minute + 59*time.Second, "23 hours"},
+		{2*time.Hour + time.Second, "2 hours"},
 		{48 * time.Hour, "2 days"},
 		{7 * 24 * time.Hour, "7 days"},
 	}

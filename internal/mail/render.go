@@ -124,12 +124,14 @@ func tidy(s string) string {
 	return strings.Join(out, "\n") + "\n"
 }
 
-// humanDuration says how long a link stays valid: "30 minutes", "24 hours", "7 days".
+// humanDuration says how long a link stays valid: "30 minutes", "24 hours",
+// "7 days". Past two hours an odd length is told in whole hours, rounded
+// down (a link cut short to the end of its sign-up: "23 hours").
 func humanDuration(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
 		return plural(int(d/(24*time.Hour)), "day")
-	case d >= time.Hour && d%time.Hour == 0:
+	case d >= 2*time.Hour || d >= time.Hour && d%time.Hour == 0:
 		return plural(int(d/time.Hour), "hour")
 	default:
 		return plural(int((d+time.Minute-1)/time.Minute), "minute")

@@ -19,10 +19,12 @@ const hostile = `<script>alert("x")</script>`
 func sampleData() map[string]coopmail.Data {
 	link := "https://id.coop.example/verify?token=tok123&next=%2F"
 	return map[string]coopmail.Data{
-		"verify_email":       coopmail.VerifyEmail{Name: hostile, Link: link, Expires: 24 * time.Hour},
-		"already_registered": coopmail.AlreadyRegistered{Name: hostile, LoginLink: "https://id.coop.example/login", ResetLink: "https://id.coop.example/reset"},
-		"password_reset":     coopmail.PasswordReset{Name: hostile, Link: link, Expires: 30 * time.Minute},
-		"email_change":       coopmail.EmailChange{Name: hostile, NewAddress: "new@example.org", Link: link, Expires: 48 * time.Hour},
+		"verify_email":                        coopmail.VerifyEmail{Name: hostile, Link: link, Expires: 24 * time.Hour},
+		"already_registered":                  coopmail.AlreadyRegistered{Name: hostile, LoginLink: "https://id.coop.example/login", ResetLink: "https://id.coop.example/reset"},
+		"password_reset":                      coopmail.PasswordReset{Name: hostile, Link: link, Expires: 30 * time.Minute},
+		"password_reset (sign-up to confirm)": coopmail.PasswordReset{Name: hostile, Link: link, Expires: 30 * time.Minute, Unconfirmed: true},
+		"signup_lapsed":                       coopmail.SignUpLapsed{Name: hostile, Link: "https://id.coop.example/signup"},
+		"email_change":                        coopmail.EmailChange{Name: hostile, NewAddress: "new@example.org", Link: link, Expires: 48 * time.Hour},
 		"application_received": coopmail.ApplicationReceived{
 			Name:       "Sec",
 			Applicant:  coopmail.Applicant{Name: hostile, Email: "zoe@example.org", Username: "zoe", Note: hostile},
@@ -33,6 +35,19 @@ func sampleData() map[string]coopmail.Data {
 		"application_rejected":  coopmail.ApplicationRejected{Name: hostile, Reason: hostile},
 		"membership_ended":      coopmail.MembershipEnded{Name: hostile, Reason: hostile},
 		"membership_reinstated": coopmail.MembershipReinstated{Name: hostile, Link: "https://id.coop.example/login"},
+		"federation_proposal_accepted": coopmail.ProposalAccepted{Name: hostile, Domain: "spam.example", Severity: "suspend",
+			Reason: hostile, Reference: hostile, Link: "https://id.coop.example/federation/spam.example"},
+		"federation_proposal_declined": coopmail.ProposalDeclined{Name: hostile, Domain: "spam.example", Reason: hostile,
+			Link: "https://id.coop.example/federation"},
+		"federation_review_digest": coopmail.ReviewDigest{Name: hostile, Link: "https://id.coop.example/moderation/federation",
+			Items: []coopmail.ReviewItem{{Domain: "spam.example", Severity: "suspend", Ground: hostile, ReviewOn: "2 Jan 2027"}}},
+		"add_email": coopmail.AddEmail{Name: hostile, NewAddress: "other@example.org", Link: link, Expires: 24 * time.Hour},
+		"dues_reminder": coopmail.DuesReminder{Name: hostile, PaidUntil: "31 March 2026", DaysLeft: 7,
+			Pay: coopmail.HowToPay{Text: hostile, URL: "https://pay.coop.example/dues"}},
+		"dues_overdue": coopmail.DuesOverdue{Name: hostile, PaidUntil: "31 March 2026", GraceUntil: "30 April 2026",
+			Pay: coopmail.HowToPay{Text: hostile, URL: "https://pay.coop.example/dues"}},
+		"second_factor_changed": coopmail.SecondFactorChanged{Name: hostile, Change: "A passkey named " + hostile + " was added.",
+			Link: "https://id.coop.example/account/second-factor", ResetLink: "https://id.coop.example/password/forgot"},
 	}
 }
 
@@ -106,7 +121,13 @@ func TestLinksAndExpiryReachBothBodies(t *testing.T) {
 	}{
 		{coopmail.VerifyEmail{Link: "https://id.coop.example/verify?t=a&b=c", Expires: 24 * time.Hour}, "https://id.coop.example/verify?t=a&b=c", "24 hours"},
 		{coopmail.PasswordReset{Link: "https://id.coop.example/reset?t=x", Expires: 30 * time.Minute}, "https://id.coop.example/reset?t=x", "30 minutes"},
+		{coopmail.PasswordReset{Link: "https://id.coop.example/reset?t=x", Expires: 30 * time.Minute, Unconfirmed: true}, "https://id.coop.example/reset?t=x", "30 minutes"},
+		{coopmail.VerifyEmail{Link: "https://id.coop.example/verify?t=z", Expires: 23*time.Hour + 59*time.Minute}, "https://id.coop.example/verify?t=z", "23 hours"},
+		{coopmail.SignUpLapsed{Link: "https://id.coop.example/signup"}, "https://id.coop.example/signup", ""},
 		{coopmail.EmailChange{Link: "https://id.coop.example/email?t=y", Expires: 72 * time.Hour}, "https://id.coop.example/email?t=y", "3 days"},
+		{coopmail.AddEmail{Link: "https://id.coop.example/account/emails/confirm?t=z", Expires: 24 * time.Hour}, "https://id.coop.example/account/emails/confirm?t=z", "24 hours"},
+		{coopmail.DuesReminder{DaysLeft: 7, Pay: coopmail.HowToPay{URL: "https://pay.coop.example/?a=1&b=2"}}, "https://pay.coop.example/?a=1&b=2", ""},
+		{coopmail.DuesOverdue{Pay: coopmail.HowToPay{URL: "https://pay.coop.example/dues"}}, "https://pay.coop.example/dues", ""},
 		{coopmail.ApplicationReceived{Link: "https://id.coop.example/admin/applications"}, "https://id.coop.example/admin/applications", ""},
 		{coopmail.ApplicationApproved{Link: "https://id.coop.example/login"}, "https://id.coop.example/login", ""},
 		{coopmail.MembershipReinstated{Link: "https://id.coop.example/login"}, "https://id.coop.example/login", ""},

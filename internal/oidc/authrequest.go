@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,17 +31,22 @@ type AuthRequest struct {
 	Prompt              []string
 	MaxAge              *int32
 	LoginHint           string
+	HintSubject         string   // whom the id_token_hint named, if one came
+	ACRValues           []string // the classes of login the relying party asked for, in its order
 	PersonID            string
 	AuthTime            time.Time
 	AMR                 []string
+	ACR                 string // the class of the login it got (ACRFor its AMR)
 	IsDone              bool
+	CodeIssued          bool // the callback has answered it with a code
+	CreatedAt           time.Time
 	ExpiresAt           time.Time
 }
 
 var _ op.AuthRequest = (*AuthRequest)(nil)
 
 func (a *AuthRequest) GetID() string                      { return a.ID }
-func (a *AuthRequest) GetACR() string                     { return "" }
+func (a *AuthRequest) GetACR() string                     { return a.ACR }
 func (a *AuthRequest) GetAMR() []string                   { return a.AMR }
 func (a *AuthRequest) GetAudience() []string              { return []string{a.ClientID} }
 func (a *AuthRequest) GetAuthTime() time.Time             { return a.AuthTime }
@@ -61,15 +67,46 @@ func (a *AuthRequest) GetCodeChallenge() *oidc.CodeChallenge {
 	return &oidc.CodeChallenge{Challenge: a.CodeChallenge, Method: oidc.CodeChallengeMethod(a.CodeChallengeMethod)}
 }
 
-// WantsFreshLogin reports whether the relying party asked for the person to
-// enter their password again (prompt=login, or a max_age that has passed).
-func (a *AuthRequest) WantsFreshLogin(authTime time.Time, now time.Time) bool {
-	for _, p := range a.Prompt {
-		if p == oidc.PromptLogin {
-			return true
-		}
+// AcceptsLogin reports whether the login of personID, who last entered
+// their password at authTime, may answer the request without asking again.
+// A login made while this request waited always may: that is the fresh
+// login asked for. An older one may not when the relying party asked for a
+// fresh login (prompt=login, or max_age since passed), nor when its
+// id_token_hint names someone else (OpenID Connect Core 3.1.2.1).
+func (a *AuthRequest) AcceptsLogin(personID string, authTime, now time.Time) bool {
+	if !authTime.Before(a.CreatedAt.Truncate(time.Second)) { // the session keeps whole seconds
+		return true
 	}
-	return a.MaxAge != nil && now.Sub(authTime) > time.Duration(*a.MaxAge)*time.Second
+	if slices.Contains(a.Prompt, oidc.PromptLogin) {
+		return false
+	}
+	if a.MaxAge != nil && now.Sub(authTime) > time.Duration(*a.MaxAge)*time.Second {
+		return false
+	}
+	return a.HintSubject == "" || a.HintSubject == personID
+}
+
+// WantsSecondFactor reports whether the relying party asked, by acr_values,
+// for a login with a second factor. acr_values are voluntary (OpenID
+// Connect Core §3.1.2.1), but a relying party that names the class of a
+// second factor means it: such a login gets one, or an error.
+func (a *AuthRequest) WantsSecondFactor() bool {
+	return slices.Contains(a.ACRValues, ACRMultiFactor)
+}
+
+// The classes of login (acr) coopgate tells relying parties of, and that
+// they may ask for with acr_values.
+const (
+	ACRPassword    = "pwd" // a password alone
+	ACRMultiFactor = "mfa" // two factors: a password and a second factor, or a passkey
+)
+
+// ACRFor is the class of a login that proved itself by amr.
+func ACRFor(amr []string) string {
+	if slices.Contains(amr, "mfa") {
+		return ACRMultiFactor
+	}
+	return ACRPassword
 }
 
 // PromptNone reports whether the relying party forbade any page (prompt=none).
@@ -85,8 +122,9 @@ var ErrNotFound = errors.New("auth request not found or expired")
 const authRequestTTL = time.Hour
 
 // CreateAuthRequest stores a validated request from /authorize, with only
-// the scopes its client is allowed.
-func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+// the scopes its client is allowed, and the subject of its id_token_hint
+// (hinted, which op found in a token it issued, expired or not).
+func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hinted string) (op.AuthRequest, error) {
 	c, ok := s.clients[req.ClientID]
 	if !ok {
 		return nil, errUnknownClient()
@@ -98,7 +136,11 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		ID: uuid.NewString(), ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: c.allowedScopes(req.Scopes),
 		State: req.State, Nonce: req.Nonce, ResponseType: req.ResponseType, ResponseMode: req.ResponseMode,
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
-		Prompt: req.Prompt, LoginHint: req.LoginHint, ExpiresAt: s.now().Add(authRequestTTL), AMR: []string{},
+		Prompt: req.Prompt, LoginHint: req.LoginHint, HintSubject: hinted, CreatedAt: s.now(),
+		ExpiresAt: s.now().Add(authRequestTTL), AMR: []string{}, ACRValues: req.ACRValues,
+	}
+	if a.ACRValues == nil {
+		a.ACRValues = []string{}
 	}
 	if req.MaxAge != nil {
 		m := int32(min(*req.MaxAge, 1<<31-1))
@@ -109,10 +151,12 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO oidc_auth_requests (id, client_id, redirect_uri, scopes, state, nonce, response_type,
-		    response_mode, code_challenge, code_challenge_method, prompt, max_age, login_hint, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		    response_mode, code_challenge, code_challenge_method, prompt, max_age, login_hint, hint_subject,
+		    created_at, expires_at, acr_values)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		a.ID, a.ClientID, a.RedirectURI, a.Scopes, a.State, a.Nonce, a.ResponseType, a.ResponseMode,
-		a.CodeChallenge, a.CodeChallengeMethod, a.Prompt, a.MaxAge, a.LoginHint, a.ExpiresAt)
+		a.CodeChallenge, a.CodeChallengeMethod, a.Prompt, a.MaxAge, a.LoginHint, a.HintSubject, a.CreatedAt, a.ExpiresAt,
+		a.ACRValues)
 	if err != nil {
 		return nil, internalError(fmt.Errorf("storing auth request: %w", err))
 	}
@@ -122,10 +166,14 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 // checkAuthRequest refuses what op lets through and coopgate does not serve.
 // Errors here are redirected to the client (its redirect URI is checked).
 func checkAuthRequest(req *oidc.AuthRequest, c *Client) error {
-	if !validText(append([]string{req.State, req.Nonce, req.LoginHint, req.CodeChallenge}, req.Prompt...)...) {
+	texts := slices.Concat([]string{req.State, req.Nonce, req.LoginHint, req.CodeChallenge, string(req.CodeChallengeMethod)},
+		req.Prompt, req.ACRValues)
+	if !validText(texts...) {
 		return oidc.ErrInvalidRequest().WithDescription("parameters must be UTF-8 text without NUL characters")
 	}
-	if req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
+	// S256 or nothing, with a challenge or without: op checks the method only
+	// beside a challenge, and it is stored with the request either way.
+	if req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 && (req.CodeChallenge != "" || req.CodeChallengeMethod != "") {
 		return oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
 	}
 	if c.AuthMethod() == oidc.AuthMethodNone && req.CodeChallenge == "" {
@@ -146,7 +194,8 @@ func scanAuthRequest(row pgx.Row) (*AuthRequest, error) {
 	var a AuthRequest
 	err := row.Scan(&a.ID, &a.ClientID, &a.RedirectURI, &a.Scopes, &a.State, &a.Nonce, &a.ResponseType,
 		&a.ResponseMode, &a.CodeChallenge, &a.CodeChallengeMethod, &a.Prompt, &a.MaxAge, &a.LoginHint,
-		&a.PersonID, &a.AuthTime, &a.AMR, &a.IsDone, &a.ExpiresAt)
+		&a.HintSubject, &a.PersonID, &a.AuthTime, &a.AMR, &a.IsDone, &a.CodeIssued, &a.CreatedAt, &a.ExpiresAt,
+		&a.ACRValues, &a.ACR)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -174,11 +223,12 @@ func (s *Storage) AuthRequest(ctx context.Context, id string) (*AuthRequest, err
 		"WHERE id = $1 AND expires_at > now() AND code_used_at IS NULL", id))
 }
 
-// CompleteAuthRequest records who logged in; the callback then issues a code.
+// CompleteAuthRequest records who logged in and how (amr, and the class of
+// login it makes); the callback then issues a code.
 func (s *Storage) CompleteAuthRequest(ctx context.Context, id, personID string, authTime time.Time, amr []string) error {
 	tag, err := s.pool.Exec(ctx, `
-		UPDATE oidc_auth_requests SET person_id = $2, auth_time = $3, amr = $4, done = true
-		WHERE id = $1 AND expires_at > now() AND code_hash IS NULL`, id, personID, authTime, amr)
+		UPDATE oidc_auth_requests SET person_id = $2, auth_time = $3, amr = $4, acr = $5, done = true
+		WHERE id = $1 AND expires_at > now() AND code_hash IS NULL`, id, personID, authTime, amr, ACRFor(amr))
 	if err != nil {
 		return fmt.Errorf("completing auth request: %w", err)
 	}
@@ -198,7 +248,10 @@ func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 		return internalError(fmt.Errorf("saving code: %w", err))
 	}
 	if tag.RowsAffected() == 0 {
-		return ErrNotFound
+		// Answered already, by a callback loaded twice at once (the server's
+		// guard shows a page to the later loads): the client's request, not
+		// our failure.
+		return oidc.ErrInvalidRequest().WithDescription("this login has already finished").WithParent(ErrNotFound)
 	}
 	return nil
 }
@@ -232,8 +285,8 @@ func (s *Storage) codeRequest(ctx context.Context, code string) (*AuthRequest, e
 }
 
 const authRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,
-	code_challenge, code_challenge_method, prompt, max_age, login_hint, coalesce(person_id::text, ''),
-	coalesce(auth_time, 'epoch'), amr, done, expires_at`
+	code_challenge, code_challenge_method, prompt, max_age, login_hint, hint_subject, coalesce(person_id::text, ''),
+	coalesce(auth_time, 'epoch'), amr, done, code_hash IS NOT NULL, created_at, expires_at, acr_values, acr`
 
 // revokeReplayedCode revokes what a spent code issued, when the code is
 // presented again.

@@ -82,6 +82,7 @@ func newDocuments(ctx context.Context, p *op.Provider, storage *Storage, issuer 
 	cfg.DeviceAuthorizationEndpoint = ""
 	cfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 	cfg.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	cfg.ACRValuesSupported = []string{ACRPassword, ACRMultiFactor}
 	disc, err := newDocument(discovery{DiscoveryConfiguration: cfg, AuthorizationResponseISSParameterSupported: true})
 	if err != nil {
 		return nil, fmt.Errorf("discovery document: %w", err)

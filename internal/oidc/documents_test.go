@@ -77,11 +77,13 @@ func TestDiscoveryIsOpsDocumentServedWithCacheHeaders(t *testing.T) {
 		t.Fatalf("status %d, content type %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
 	// op's document, less what op advertises but coopgate does not serve,
-	// plus RFC 9207's flag, which op has no field for.
+	// plus the classes of login coopgate tells of, and RFC 9207's flag,
+	// which op has no field for.
 	opCfg := op.CreateDiscoveryConfig(op.ContextWithIssuer(context.Background(), "http://127.0.0.1:8080"), p.Provider, p.storage)
 	opCfg.DeviceAuthorizationEndpoint = ""
 	opCfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 	opCfg.ResponseTypesSupported = []string{"code"}
+	opCfg.ACRValuesSupported = []string{"pwd", "mfa"}
 	want, _ := json.Marshal(opCfg)
 	want = append(want[:len(want)-1], `,"authorization_response_iss_parameter_supported":true}`...)
 	if got := bytes.TrimSpace(rec.Body.Bytes()); !bytes.Equal(got, want) {

@@ -39,7 +39,7 @@ func NewProvider(cfg *config.Config, storage *Storage, log *slog.Logger) (*Provi
 		GrantTypeRefreshToken:    true,
 		SupportedUILocales:       []language.Tag{language.English},
 		SupportedScopes:          []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, ScopeGroups, ScopeCoop, oidc.ScopeOfflineAccess},
-		SupportedClaims:          append(slices.Clone(op.DefaultSupportedClaims), "groups", "terms"),
+		SupportedClaims:          append(slices.Clone(op.DefaultSupportedClaims), "groups", "terms", "membership"),
 	}
 	copy(opCfg.CryptoKey[:], key)
 	crypto, err := newTokenCrypto(opCfg.CryptoKey, opCfg.CryptoKeyId)
@@ -117,13 +117,13 @@ func noStore(next http.Handler) http.Handler {
 }
 
 // endpoints are op's Server on the storage, with userinfo served by
-// coopgate (userinfo.go), client assertions refused up front, and RFC 9207's
-// iss on authorization responses.
+// coopgate (userinfo.go) and client assertions refused up front. RFC 9207's
+// iss is added by the server around everything (IssuerParameter).
 func (p *Provider) endpoints(cfg *config.Config) http.Handler {
 	ops := op.RegisterLegacyServer(newServer(p.Provider, p.storage), op.AuthorizeCallbackHandler(p.Provider),
 		op.WithServerCORSOptions(corsOptions(cfg)))
 	mux := http.NewServeMux()
-	mux.Handle("/", refuseClientAssertions(p.inferLogoutClient(withIssuerParameter(p.issuer, ops))))
+	mux.Handle("/", refuseClientAssertions(p.inferLogoutClient(ops)))
 	mux.Handle("/userinfo", cors.New(*corsOptions(cfg)).Handler(&userinfo{crypto: p.Crypto(), storage: p.storage}))
 	return mux
 }

@@ -22,7 +22,8 @@ import (
 //     nor as an inactive token;
 //   - PKCE is checked whenever the code carries a challenge, whether or not
 //     a confidential client sends a verifier;
-//   - a refused client authentication answers 401 (RFC 6749 §5.2).
+//   - a refused client authentication answers 401 (RFC 6749 §5.2);
+//   - an id_token_hint that is no ID token of ours is invalid_request.
 type server struct {
 	*op.LegacyServer
 	provider *op.Provider
@@ -35,6 +36,22 @@ func newServer(p *op.Provider, storage *Storage) *server {
 	endpoints.CheckSessionIframe = nil
 	endpoints.Userinfo = nil // served by userinfo.go, for RFC 6750's WWW-Authenticate
 	return &server{LegacyServer: op.NewLegacyServer(p, endpoints), provider: p, storage: storage}
+}
+
+// Authorize refuses an id_token_hint that is not an ID token this provider
+// issued (a bad signature, another issuer, not a JWT): that is a bad
+// parameter, invalid_request (RFC 6749 §4.1.2.1), which op would answer
+// with login_required as if the person were merely logged out. An expired
+// one still names its person, as op and OpenID Connect allow. The hint's
+// subject goes with the request (CreateAuthRequest) for the login pages.
+func (s *server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthRequest]) (*op.Redirect, error) {
+	if hint := r.Data.IDTokenHint; hint != "" {
+		_, err := op.VerifyIDTokenHint[*oidc.IDTokenClaims](ctx, hint, s.provider.IDTokenHintVerifier(ctx))
+		if err != nil && !errors.As(err, &op.IDTokenHintExpiredError{}) {
+			return nil, oidc.ErrInvalidRequest().WithDescription("id_token_hint is not an ID token this provider issued")
+		}
+	}
+	return s.LegacyServer.Authorize(ctx, r)
 }
 
 // VerifyClient authenticates the client of a token or revocation request.

@@ -22,15 +22,21 @@ import (
 // version), for the `terms` claim under the `coop` scope.
 type TermsFunc func(ctx context.Context, personID string) (map[string]string, error)
 
+// MembershipFunc is the `membership` claim under the `coop` scope of an
+// admitted person, worked out from what the token statement read of them
+// (class, member since, paid until) without another query.
+type MembershipFunc func(p *people.Person) any
+
 // Storage implements op.Storage on PostgreSQL.
 type Storage struct {
-	pool    *pgxpool.Pool
-	keys    *Keyring
-	clients map[string]*Client
-	terms   TermsFunc
-	metrics Metrics
-	log     *slog.Logger
-	now     func() time.Time
+	pool       *pgxpool.Pool
+	keys       *Keyring
+	clients    map[string]*Client
+	terms      TermsFunc
+	membership MembershipFunc
+	metrics    Metrics
+	log        *slog.Logger
+	now        func() time.Time
 
 	codeTTL, accessTTL, refreshTTL time.Duration
 }
@@ -39,11 +45,12 @@ var _ op.Storage = (*Storage)(nil)
 
 // Deps are what the storage needs besides the database.
 type Deps struct {
-	Pool    *pgxpool.Pool
-	Keys    *Keyring
-	Terms   TermsFunc
-	Metrics Metrics // may be nil
-	Log     *slog.Logger
+	Pool       *pgxpool.Pool
+	Keys       *Keyring
+	Terms      TermsFunc
+	Membership MembershipFunc
+	Metrics    Metrics // may be nil
+	Log        *slog.Logger
 }
 
 // Metrics counts what the provider issues.
@@ -54,7 +61,7 @@ type Metrics interface {
 // NewStorage makes the provider's storage for cfg's clients and lifetimes.
 func NewStorage(cfg *config.Config, d Deps) *Storage {
 	s := &Storage{
-		pool: d.Pool, keys: d.Keys, terms: d.Terms, metrics: d.Metrics, log: d.Log, now: time.Now,
+		pool: d.Pool, keys: d.Keys, terms: d.Terms, membership: d.Membership, metrics: d.Metrics, log: d.Log, now: time.Now,
 		clients: map[string]*Client{},
 		codeTTL: cfg.Tokens.CodeLifetime, accessTTL: cfg.Tokens.AccessTokenLifetime, refreshTTL: cfg.Tokens.RefreshTokenLifetime,
 	}
@@ -150,21 +157,29 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo,
 
 // SetUserinfoFromToken answers /userinfo for a live access token of an
 // admitted person: the token and the person in one query, since relying
-// parties call it at every login.
+// parties call it at every login. Besides the scopes' claims it tells how
+// the login the token came from was made (amr, acr), as the ID token does.
 func (s *Storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, tokenID, subject, _ string) error {
-	var scopes []string
+	var scopes, amr []string
+	var acr string
 	p := people.Person{ID: subject}
 	err := s.pool.QueryRow(ctx, `
-		SELECT t.scopes, `+claimsColumns+`
+		SELECT t.scopes, t.amr, t.acr, `+claimsColumns+`
 		FROM oidc_access_tokens t JOIN people p ON p.id = t.person_id
 		     LEFT JOIN register_entries r ON r.id = p.register_entry_id
 		WHERE t.id = $1 AND t.person_id::text = $2 AND t.expires_at > now() AND p.status = 'admitted'`,
-		tokenID, subject).Scan(append([]any{&scopes}, claimsDest(&p)...)...)
+		tokenID, subject).Scan(append([]any{&scopes, &amr, &acr}, claimsDest(&p)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errTokenInactive
 	}
 	if err != nil {
 		return fmt.Errorf("loading access token: %w", err)
+	}
+	if len(amr) > 0 {
+		ui.AppendClaims("amr", amr)
+	}
+	if acr != "" {
+		ui.AppendClaims("acr", acr)
 	}
 	return s.fillUserinfo(ctx, ui, &p, scopes)
 }
@@ -217,11 +232,14 @@ func (s *Storage) accessToken(ctx context.Context, id, subject string) (*accessT
 }
 
 // claimsColumns are what the claims are made of, from people p and the
-// register entry r joined to it; claimsDest scans them.
-const claimsColumns = `p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.status, p.roles, coalesce(r.class, '')`
+// register entry r joined to it (the membership claim's class and dates
+// among them); claimsDest scans them.
+const claimsColumns = `p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.status, p.roles,
+	coalesce(r.class, ''), r.admitted_on, r.paid_until, p.admitted_at`
 
 func claimsDest(p *people.Person) []any {
-	return []any{&p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.Status, &p.Roles, &p.MembershipClass}
+	return []any{&p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.Status, &p.Roles,
+		&p.MembershipClass, &p.MemberSince, &p.PaidUntil, &p.AdmittedAt}
 }
 
 // fillUserinfo sets the claims each scope grants.
@@ -240,6 +258,9 @@ func (s *Storage) fillUserinfo(ctx context.Context, ui *oidc.UserInfo, p *people
 		case ScopeCoop:
 			if err := s.addTerms(ctx, ui, p.ID); err != nil {
 				return err
+			}
+			if s.membership != nil && p.Status == people.Admitted {
+				ui.AppendClaims("membership", s.membership(p))
 			}
 		}
 	}
@@ -271,7 +292,7 @@ func nonNil(s []string) []string {
 // The scopes coopgate adds to OpenID Connect's.
 const (
 	ScopeGroups = "groups" // the `groups` claim: member, membership class, secretary
-	ScopeCoop   = "coop"   // the `terms` claim: accepted policy versions
+	ScopeCoop   = "coop"   // the `terms` claim (accepted policy versions) and `membership` (class, dates, standing)
 )
 
 // GetPrivateClaimsFromScopes adds nothing: access tokens are opaque.

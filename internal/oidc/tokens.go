@@ -28,6 +28,7 @@ type RefreshToken struct {
 	Scopes    []string
 	Audience  []string
 	AMR       []string
+	ACR       string
 	AuthTime  time.Time
 	ExpiresAt time.Time
 	rotated   bool
@@ -49,6 +50,7 @@ type grant struct {
 	personID, clientID string
 	scopes, audience   []string
 	amr                []string
+	acr                string
 	authTime           time.Time
 	authRequestID      string // set for the code grant
 	familyID           string // set for the refresh grant
@@ -59,10 +61,10 @@ func grantOf(req op.TokenRequest) (grant, error) {
 	switch r := req.(type) {
 	case *AuthRequest:
 		return grant{personID: r.PersonID, clientID: r.ClientID, scopes: r.Scopes, audience: r.GetAudience(),
-			amr: r.AMR, authTime: r.AuthTime, authRequestID: r.ID}, nil
+			amr: r.AMR, acr: r.ACR, authTime: r.AuthTime, authRequestID: r.ID}, nil
 	case *RefreshToken:
 		return grant{personID: r.PersonID, clientID: r.ClientID, scopes: r.Scopes, audience: r.Audience,
-			amr: r.AMR, authTime: r.AuthTime, familyID: r.FamilyID, refreshID: r.ID}, nil
+			amr: r.AMR, acr: r.ACR, authTime: r.AuthTime, familyID: r.FamilyID, refreshID: r.ID}, nil
 	}
 	return grant{}, oidc.ErrUnsupportedGrantType()
 }
@@ -179,12 +181,13 @@ type issuedTokens struct {
 // person no longer be admitted, errNotAdmitted.
 func (s *Storage) storeTokens(ctx context.Context, g grant, withRefresh bool) (issuedTokens, error) {
 	t := issuedTokens{accessID: uuid.NewString(), expires: s.now().Add(s.accessTTL), claims: &people.Person{ID: g.personID}}
-	args := []any{t.accessID, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, t.expires}
+	args := []any{t.accessID, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, t.expires,
+		nonNil(g.amr), g.acr}
 	sql := storeCodeAccess
 	if withRefresh {
 		t.refresh = randomToken()
 		sum := sha256.Sum256([]byte(t.refresh))
-		args = append(args, uuid.NewString(), sum[:], g.amr, g.authTime, s.now().Add(s.refreshTTL))
+		args = append(args, uuid.NewString(), sum[:], g.authTime, s.now().Add(s.refreshTTL))
 		sql = storeCodeTokens
 	}
 	if g.refreshID != "" {
@@ -204,8 +207,9 @@ func (s *Storage) storeTokens(ctx context.Context, g grant, withRefresh bool) (i
 }
 
 // The statements of storeTokens, one per grant, each with a plan of its
-// own: $1–$8 the access token, $9–$13 the refresh token (its family is the
-// access token's), $14 the refresh token being rotated. Each
+// own: $1–$8 the access token, $9 and $10 how the login was made (amr and
+// acr, which both tokens carry), $11–$14 the refresh token (its family is
+// the access token's), $15 the refresh token being rotated. Each
 //   - locks the person (FOR KEY SHARE, as the foreign keys of the inserts
 //     would) and reads their claims, only while admitted: no row at all
 //     means the person is not;
@@ -232,17 +236,17 @@ const (
 	)`
 	rotatedRefreshToken = `go_ahead AS (
 		UPDATE oidc_refresh_tokens SET rotated_at = now()
-		WHERE id = $14 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+		WHERE id = $15 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
 		  AND EXISTS (SELECT FROM person)
 		RETURNING 1
 	)`
 	newAccessToken = `access AS (
-		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at)
-		SELECT $1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8 FROM go_ahead
+		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at, amr, acr)
+		SELECT $1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9, $10 FROM go_ahead
 	)`
 	newRefreshToken = `refresh AS (
-		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, auth_time, expires_at)
-		SELECT $9, $10, nullif($7, '')::uuid, $2, $3, $4, $5, $11, $12, $13 FROM go_ahead
+		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, acr, auth_time, expires_at)
+		SELECT $11, $12, nullif($7, '')::uuid, $2, $3, $4, $5, $9, $10, $13, $14 FROM go_ahead
 	)`
 	spentAndClaims = `
 	SELECT EXISTS (SELECT FROM go_ahead), person.* FROM person`
@@ -263,11 +267,11 @@ func (s *Storage) refreshTokenByValue(ctx context.Context, token string) (*Refre
 	sum := sha256.Sum256([]byte(token))
 	var r RefreshToken
 	err := s.pool.QueryRow(ctx, `
-		SELECT t.id, t.family_id, t.person_id, t.client_id, t.scopes, t.audience, t.amr, t.auth_time, t.expires_at,
+		SELECT t.id, t.family_id, t.person_id, t.client_id, t.scopes, t.audience, t.amr, t.acr, t.auth_time, t.expires_at,
 		       t.rotated_at IS NOT NULL, t.revoked_at IS NOT NULL OR p.status <> 'admitted'
 		FROM oidc_refresh_tokens t JOIN people p ON p.id = t.person_id
 		WHERE t.token_hash = $1`, sum[:]).Scan(&r.ID, &r.FamilyID, &r.PersonID, &r.ClientID, &r.Scopes,
-		&r.Audience, &r.AMR, &r.AuthTime, &r.ExpiresAt, &r.rotated, &r.revoked)
+		&r.Audience, &r.AMR, &r.ACR, &r.AuthTime, &r.ExpiresAt, &r.rotated, &r.revoked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, op.ErrInvalidRefreshToken
 	}

@@ -18,7 +18,7 @@ const (
 type Filter struct {
 	Status Status // "" for every status
 	Role   string // "" for any role
-	Search string // part of a name, email or username; any case
+	Search string // part of a name, any of their emails or username; any case
 	Limit  int    // DefaultPageSize when 0, at most MaxPageSize
 	Offset int
 }
@@ -31,7 +31,8 @@ type Page struct {
 
 const listCondition = `WHERE ($1 = '' OR p.status = $1)
 	AND ($2 = '' OR $2 = ANY(p.roles))
-	AND ($3 = '' OR p.name ILIKE $3 OR p.email ILIKE $3 OR p.username ILIKE $3) `
+	AND ($3 = '' OR p.name ILIKE $3 OR p.email ILIKE $3 OR p.username ILIKE $3
+	     OR EXISTS (SELECT 1 FROM person_emails o WHERE o.person_id = p.id AND o.email ILIKE $3)) `
 
 // List returns the people matching f, newest first.
 func List(ctx context.Context, q database.Querier, f Filter) (Page, error) {

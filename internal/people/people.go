@@ -1,15 +1,20 @@
 // Package people owns the person record: who someone is (email, name,
 // username), how they log in (password hash), their roles and where they stand
 // (status), the note they left when signing up, and the claims on usernames
-// (every name ever used or asked for, never reused). It does not decide
-// admission (internal/admission does) and does not send mail.
+// (claims.go: a sign-up holds its name for a day unless it is confirmed; a
+// name that got past sign-up is never reused). It does not decide admission
+// (internal/admission does) and does not send mail.
 //
 // Other packages read and change people through its functions. Two kinds of
 // statement read the table from outside, both read-only and in one statement
 // on purpose: internal/oidc's token statements, which check the person's
 // standing (and lock the row) with the token, and this package's own person
-// query, which takes the membership class from the linked entry in
-// register_entries.
+// query, which takes the membership class, member-since and paid-until dates
+// from the linked entry in register_entries.
+//
+// It also owns a person's other verified email addresses (person_emails):
+// an address belongs to one person only, as their login email or another
+// (the database's trigger keeps it so, see emails.go).
 package people
 
 import (
@@ -38,8 +43,14 @@ const (
 	Ceased           Status = "ceased"
 )
 
-// RoleSecretary may use the admin pages.
-const RoleSecretary = "secretary"
+// The roles a person can hold beside being a member.
+const (
+	// RoleSecretary may use the admin pages.
+	RoleSecretary = "secretary"
+	// RoleModerator records the co-op's federation decisions and decides
+	// members' proposals; a secretary grants it.
+	RoleModerator = "moderator"
+)
 
 // Person is one login.
 type Person struct {
@@ -53,7 +64,9 @@ type Person struct {
 	Roles            []string
 	MembershipNumber string
 	RegisterEntryID  *int64
-	MembershipClass  string // from the linked register entry
+	MembershipClass  string     // from the linked register entry
+	MemberSince      *time.Time // the linked entry's admitted_on (midnight UTC), if any
+	PaidUntil        *time.Time // the linked entry's paid_until (midnight UTC), if any
 	CreatedAt        time.Time
 	AdmittedAt       *time.Time
 	CeasedAt         *time.Time
@@ -65,8 +78,23 @@ var ErrNotFound = errors.New("person not found")
 // IsSecretary reports whether p may use the admin pages.
 func (p *Person) IsSecretary() bool { return slices.Contains(p.Roles, RoleSecretary) }
 
+// IsModerator reports whether p holds the moderator role.
+func (p *Person) IsModerator() bool { return slices.Contains(p.Roles, RoleModerator) }
+
+// CanModerate reports whether p may record federation decisions: an
+// admitted moderator or secretary. Like a secretary's pages, the role does
+// not outlive the membership.
+func (p *Person) CanModerate() bool {
+	return p.Status == Admitted && (p.IsModerator() || p.IsSecretary())
+}
+
+// HasAnyRole reports whether p holds one of roles.
+func (p *Person) HasAnyRole(roles []string) bool {
+	return slices.ContainsFunc(p.Roles, func(r string) bool { return slices.Contains(roles, r) })
+}
+
 // Groups are the `groups` claim: "member" for admitted people, their
-// membership class, and "secretary".
+// membership class, "secretary" and "moderator".
 func (p *Person) Groups() []string {
 	var g []string
 	if p.Status == Admitted {
@@ -78,20 +106,23 @@ func (p *Person) Groups() []string {
 	if p.IsSecretary() {
 		g = append(g, RoleSecretary)
 	}
+	if p.IsModerator() {
+		g = append(g, RoleModerator)
+	}
 	return g
 }
 
 const selectPerson = `
 SELECT p.id, p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.password_hash,
        p.status, p.roles, coalesce(p.membership_number, ''), p.register_entry_id,
-       coalesce(r.class, ''), p.created_at, p.admitted_at, p.ceased_at
+       coalesce(r.class, ''), r.admitted_on, r.paid_until, p.created_at, p.admitted_at, p.ceased_at
 FROM people p LEFT JOIN register_entries r ON r.id = p.register_entry_id `
 
 func scan(row pgx.Row) (*Person, error) {
 	var p Person
 	err := row.Scan(&p.ID, &p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.PasswordHash,
 		&p.Status, &p.Roles, &p.MembershipNumber, &p.RegisterEntryID,
-		&p.MembershipClass, &p.CreatedAt, &p.AdmittedAt, &p.CeasedAt)
+		&p.MembershipClass, &p.MemberSince, &p.PaidUntil, &p.CreatedAt, &p.AdmittedAt, &p.CeasedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -141,7 +172,12 @@ func ByIDs(ctx context.Context, q database.Querier, ids []string) (map[string]*P
 
 // Secretaries are the admitted people with the secretary role.
 func Secretaries(ctx context.Context, q database.Querier) ([]*Person, error) {
-	return collect(q.Query(ctx, selectPerson+"WHERE $1 = ANY(p.roles) AND p.status = 'admitted' ORDER BY p.email", RoleSecretary))
+	return WithRole(ctx, q, RoleSecretary)
+}
+
+// WithRole lists the admitted people with role, by email.
+func WithRole(ctx context.Context, q database.Querier, role string) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE $1 = ANY(p.roles) AND p.status = 'admitted' ORDER BY p.email", role))
 }
 
 // WithStatus lists everyone in one of statuses, by username.
@@ -191,4 +227,16 @@ func EmailDomain(email string) string {
 		return ""
 	}
 	return strings.ToLower(email[i+1:])
+}
+
+// LinkedToRegister lists the people linked to a register entry who are in
+// one of statuses, by username.
+func LinkedToRegister(ctx context.Context, q database.Querier, statuses ...Status) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE p.register_entry_id IS NOT NULL AND p.status = ANY($1) ORDER BY p.username", statuses))
+}
+
+// AdmittedPaidUntilBy lists the admitted people whose linked register
+// entry is paid until day or earlier, soonest first.
+func AdmittedPaidUntilBy(ctx context.Context, q database.Querier, day time.Time) ([]*Person, error) {
+	return collect(q.Query(ctx, selectPerson+"WHERE p.status = 'admitted' AND r.paid_until <= $1::date ORDER BY r.paid_until, p.username", day))
 }

@@ -35,8 +35,9 @@ var (
 // OIDC preferred_username into one), so a coopgate username is valid there.
 var UsernamePattern = regexp.MustCompile(`^[a-z0-9_]{1,30}$`)
 
-// Create inserts a person in tx. Their username must be free, or claimed
-// for n.ID by ClaimUsername; either way it is theirs for good.
+// Create inserts a person in tx. Their username must be free, or held for
+// n.ID by ClaimUsername. A person who only signed up holds it for SignUpHold
+// from now (see claims.go); anyone else holds it for good.
 func Create(ctx context.Context, tx pgx.Tx, n New) (*Person, error) {
 	if n.Roles == nil {
 		n.Roles = []string{}
@@ -44,7 +45,7 @@ func Create(ctx context.Context, tx pgx.Tx, n New) (*Person, error) {
 	if n.ID == "" {
 		n.ID = uuid.NewString()
 	}
-	if err := ClaimUsername(ctx, tx, n.Username, n.ID); err != nil {
+	if err := takeUsername(ctx, tx, n.Username, n.ID, n.Status != SignedUp); err != nil {
 		return nil, err
 	}
 	var id string
@@ -65,24 +66,6 @@ func Create(ctx context.Context, tx pgx.Tx, n New) (*Person, error) {
 		return nil, fmt.Errorf("people: create: %w", err)
 	}
 	return ByID(ctx, tx, id)
-}
-
-// ClaimUsername holds username for the person with id (who may not exist
-// yet): ErrUsernameTaken if it is anyone else's, ever. Claiming it again for
-// the same id is a no-op.
-func ClaimUsername(ctx context.Context, tx pgx.Tx, username, id string) error {
-	var holder string
-	err := tx.QueryRow(ctx, `
-		INSERT INTO username_claims (username, person_id) VALUES (lower($1), $2)
-		ON CONFLICT (username) DO UPDATE SET username = EXCLUDED.username
-		RETURNING person_id`, username, id).Scan(&holder)
-	if err != nil {
-		return fmt.Errorf("people: claiming username: %w", err)
-	}
-	if holder != id {
-		return ErrUsernameTaken
-	}
-	return nil
 }
 
 // Lock locks the person's row until tx ends, for changes to what hangs off
@@ -126,14 +109,20 @@ func SetPasswordHash(ctx context.Context, tx pgx.Tx, id, hash string) error {
 	return nil
 }
 
-// SetEmail replaces the login email with a verified one.
+// SetEmail replaces the login email with a verified one. One of the
+// person's other addresses may become their login email: it then stops
+// being one of the others.
 func SetEmail(ctx context.Context, tx pgx.Tx, id, email string) error {
-	_, err := tx.Exec(ctx, `UPDATE people SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1`, id, NormalizeEmail(email))
+	email = NormalizeEmail(email)
+	_, err := tx.Exec(ctx, `UPDATE people SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1`, id, email)
 	if database.IsUniqueViolation(err, "people_email_key") {
 		return ErrEmailTaken
 	}
 	if err != nil {
 		return fmt.Errorf("people: set email: %w", err)
+	}
+	if _, err := RemoveEmail(ctx, tx, id, email); err != nil {
+		return err
 	}
 	return nil
 }
@@ -143,6 +132,17 @@ func LinkRegisterEntry(ctx context.Context, tx pgx.Tx, id string, entryID int64)
 	_, err := tx.Exec(ctx, `UPDATE people SET register_entry_id = $2, updated_at = now() WHERE id = $1`, id, entryID)
 	if err != nil {
 		return fmt.Errorf("people: link register entry: %w", err)
+	}
+	return nil
+}
+
+// SetRoles replaces the person's roles.
+func SetRoles(ctx context.Context, tx pgx.Tx, id string, roles []string) error {
+	if roles == nil {
+		roles = []string{}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE people SET roles = $2, updated_at = now() WHERE id = $1`, id, roles); err != nil {
+		return fmt.Errorf("people: set roles: %w", err)
 	}
 	return nil
 }

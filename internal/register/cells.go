@@ -112,29 +112,3 @@ func allDigits(s string, minLen, maxLen int) bool {
 	}
 	return true
 }
-
-// Spreadsheets run a cell that starts with one of these as a formula (CSV
-// injection). An export puts an apostrophe before such a cell, which a
-// spreadsheet hides and shows the text; a parse takes one apostrophe off
-// again. Leading apostrophes are looked through so that a value which itself
-// starts with "'=" survives the round trip.
-const formulaStarts = "=+-@\t\r"
-
-func startsLikeFormula(s string) bool {
-	rest := strings.TrimLeft(s, "'")
-	return rest != "" && strings.ContainsRune(formulaStarts, rune(rest[0]))
-}
-
-func guardCell(s string) string {
-	if startsLikeFormula(s) {
-		return "'" + s
-	}
-	return s
-}
-
-func unguardCell(s string) string {
-	if strings.HasPrefix(s, "'") && startsLikeFormula(s) {
-		return s[1:]
-	}
-	return s
-}

@@ -25,15 +25,18 @@ type layout struct {
 	format  Format
 	columns []boundColumn
 	role    int // Open Collective's role column; -1 in our CSV
-	width   int
-	fields  []string // register fields the file has columns for
+	// Open Collective's lastTransactionAt and lastTransactionAmount
+	// columns, which paid_until is worked out from; -1 when absent.
+	lastPaidAt, lastPaidAmount int
+	width                      int
+	fields                     []string // register fields the file has columns for
 }
 
 // fieldColumns lists the register's fields in table order. They are also the
 // column names of our CSV format and of register_entries.
 func fieldColumns() []string {
 	return []string{"membership_number", "name", "postal_address", "emails", "class", "shares_held",
-		"amount_paid", "admitted_on", "ceased_on", "ceased_reason", "dues_status", "source"}
+		"amount_paid", "admitted_on", "ceased_on", "ceased_reason", "dues_status", "paid_until", "source"}
 }
 
 func text(set func(e *Entry, s string)) func(*Entry, string) string {
@@ -65,6 +68,10 @@ func csvColumns() map[string]column {
 		}},
 		"ceased_on": {"ceased_on", func(e *Entry, s string) (msg string) {
 			e.CeasedOn, msg = parseDate(s)
+			return msg
+		}},
+		"paid_until": {"paid_until", func(e *Entry, s string) (msg string) {
+			e.PaidUntil, msg = parseDate(s)
 			return msg
 		}},
 	}
@@ -115,7 +122,7 @@ func detectLayout(header []string, line int) (layout, error) {
 
 func csvLayout(header, keys []string, line int) (layout, error) {
 	known := csvColumns()
-	lay := layout{format: FormatCSV, role: -1, width: len(header)}
+	lay := layout{format: FormatCSV, role: -1, lastPaidAt: -1, lastPaidAmount: -1, width: len(header)}
 	for i, key := range keys {
 		if key == "email" { // the singular is what people write
 			key = "emails"
@@ -133,10 +140,15 @@ func csvLayout(header, keys []string, line int) (layout, error) {
 
 func ocLayout(header, keys []string, line int) (layout, error) {
 	known := ocColumns()
-	lay := layout{format: FormatOpenCollective, role: -1, width: len(header)}
+	lay := layout{format: FormatOpenCollective, role: -1, lastPaidAt: -1, lastPaidAmount: -1, width: len(header)}
 	for i, key := range keys {
-		if key == "role" {
+		switch key {
+		case "role":
 			lay.role = i
+		case "lasttransactionat":
+			lay.lastPaidAt = i
+		case "lasttransactionamount":
+			lay.lastPaidAmount = i
 		}
 		if col, ok := known[key]; ok {
 			if err := lay.bind(i, header[i], col, line); err != nil {
@@ -148,6 +160,9 @@ func ocLayout(header, keys []string, line int) (layout, error) {
 		return layout{}, headerError(line, `Open Collective export without a "role" column`)
 	}
 	lay.fields = append(lay.fields, "source")
+	if lay.lastPaidAt >= 0 {
+		lay.fields = append(lay.fields, "paid_until")
+	}
 	return lay, lay.require(line, "membership_number", "name")
 }
 

@@ -34,7 +34,8 @@ type Entry struct {
 	CeasedOn        *time.Time // a date: midnight UTC; nil while a member
 	CeasedReason    string     // resigned / expelled / unpaid subscription / free text
 	DuesStatus      DuesStatus
-	Source          string // csv / opencollective / admin
+	PaidUntil       *time.Time // the last day the subscription covers (midnight UTC); nil: dues not tracked
+	Source          string     // csv / opencollective / admin
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

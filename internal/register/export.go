@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coopgate/coopgate/internal/csvfile"
 )
 
 // csvExporter writes entries in our CSV format: UTF-8 with a byte-order mark
@@ -75,10 +77,11 @@ func exportRecord(e Entry) []string {
 		formatDate(e.CeasedOn),
 		e.CeasedReason,
 		string(e.DuesStatus),
+		formatDate(e.PaidUntil),
 		e.Source,
 	}
 	for i, cell := range rec {
-		rec[i] = guardCell(cell)
+		rec[i] = csvfile.Guard(cell)
 	}
 	return rec
 }

@@ -122,12 +122,12 @@ func Upsert(ctx context.Context, tx pgx.Tx, e Entry) (*Entry, error) {
 }
 
 const insertEntry = `INSERT INTO register_entries AS r (membership_number, name, postal_address,
-	emails, class, shares_held, amount_paid, admitted_on, ceased_on, ceased_reason, dues_status, source)
-VALUES ($1, $2, $3, coalesce($4::text[], '{}'), $5, $6, $7::bigint / 100.0, $8::date, $9::date, $10, $11, $12)`
+	emails, class, shares_held, amount_paid, admitted_on, ceased_on, ceased_reason, dues_status, paid_until, source)
+VALUES ($1, $2, $3, coalesce($4::text[], '{}'), $5, $6, $7::bigint / 100.0, $8::date, $9::date, $10, $11, $12::date, $13)`
 
 func entryArgs(e Entry) []any {
 	return []any{e.MembershipNumber, e.Name, e.PostalAddress, e.Emails, e.Class, e.SharesHeld,
-		e.AmountPaidPence, e.AdmittedOn, e.CeasedOn, e.CeasedReason, string(e.DuesStatus), e.Source}
+		e.AmountPaidPence, e.AdmittedOn, e.CeasedOn, e.CeasedReason, string(e.DuesStatus), e.PaidUntil, e.Source}
 }
 
 // upsertSQL inserts an entry, or updates fields of the one with its

@@ -60,7 +60,7 @@ func normalise(e Entry) (Entry, []FieldError) {
 		add("source", msg)
 	}
 	checkNumbers(add, e)
-	e.AdmittedOn, e.CeasedOn = datePtr(e.AdmittedOn), datePtr(e.CeasedOn)
+	e.AdmittedOn, e.CeasedOn, e.PaidUntil = datePtr(e.AdmittedOn), datePtr(e.CeasedOn), datePtr(e.PaidUntil)
 	checkDates(add, e)
 	return e, probs
 }
@@ -170,6 +170,7 @@ func checkNumbers(add func(string, string), e Entry) {
 func checkDates(add func(string, string), e Entry) {
 	checkYear(add, "admitted_on", e.AdmittedOn)
 	checkYear(add, "ceased_on", e.CeasedOn)
+	checkYear(add, "paid_until", e.PaidUntil)
 	if e.AdmittedOn != nil && e.CeasedOn != nil && e.CeasedOn.Before(*e.AdmittedOn) {
 		add("ceased_on", "is before admitted_on")
 	}

@@ -1,14 +1,14 @@
 package register
 
 import (
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/coopgate/coopgate/internal/csvfile"
 )
 
 // Limits on one file. A society's register is far smaller; these stop a
@@ -118,7 +118,7 @@ func Parse(r io.Reader) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cr := newCSVReader(data)
+	cr := csvfile.NewReader(data)
 	header, line, err := readHeader(cr)
 	if err != nil {
 		return Result{}, err
@@ -136,41 +136,17 @@ func Parse(r io.Reader) (Result, error) {
 }
 
 func readFile(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("register: reading the file: %w", err)
-	}
-	if len(data) > MaxFileBytes {
-		return nil, &FileError{Message: fmt.Sprintf("the file is larger than %d MiB", MaxFileBytes>>20), err: ErrTooLarge}
-	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if !utf8.Valid(data) {
-		return nil, &FileError{Message: "the file is not UTF-8 text (in a spreadsheet, save as \"CSV UTF-8\")"}
+	data, err := csvfile.Read(r, MaxFileBytes)
+	var p *csvfile.Problem
+	switch {
+	case errors.As(err, &p) && p.TooLarge:
+		return nil, &FileError{Message: p.Message, err: ErrTooLarge}
+	case errors.As(err, &p):
+		return nil, &FileError{Message: p.Message}
+	case err != nil:
+		return nil, fmt.Errorf("register: %w", err)
 	}
 	return data, nil
-}
-
-func newCSVReader(data []byte) *csv.Reader {
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = detectDelimiter(data)
-	cr.FieldsPerRecord = -1    // a short or long row is the row's problem, not the file's
-	cr.TrimLeadingSpace = true // lets `a, "b, c"` through as typed by hand
-	return cr
-}
-
-// detectDelimiter picks ';' when the header line has more semicolons than
-// commas: spreadsheets in locales with a decimal comma save CSV that way.
-func detectDelimiter(data []byte) rune {
-	for line := range bytes.SplitSeq(data, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		if bytes.Count(line, []byte(";")) > bytes.Count(line, []byte(",")) {
-			return ';'
-		}
-		break
-	}
-	return ','
 }
 
 func readHeader(cr *csv.Reader) ([]string, int, error) {

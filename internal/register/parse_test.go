@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coopgate/coopgate/internal/csvfile"
 )
 
 func date(s string) *time.Time {
@@ -224,10 +227,10 @@ func TestParseOpenCollective(t *testing.T) {
 	}
 	want := []Entry{{
 		MembershipNumber: "oc-8764", Name: "Ann Smith", Emails: []string{"ann@example.org"}, Class: "Member",
-		DuesStatus: DuesPaid, AdmittedOn: date("2017-11-03"), Source: "opencollective",
+		DuesStatus: DuesPaid, AdmittedOn: date("2017-11-03"), PaidUntil: date("2025-11-03"), Source: "opencollective",
 	}, {
 		MembershipNumber: "oc-8765", Name: "Acme Ltd", Class: "Supporter",
-		DuesStatus: DuesUnpaid, AdmittedOn: date("2018-01-10"), Source: "opencollective",
+		DuesStatus: DuesUnpaid, AdmittedOn: date("2018-01-10"), PaidUntil: date("2019-01-03"), Source: "opencollective",
 	}, {
 		MembershipNumber: "oc-8767", Name: "Core Person", Emails: []string{"core@example.org"},
 		DuesStatus: DuesUnknown, AdmittedOn: date("2020-02-02"), Source: "opencollective",
@@ -239,7 +242,7 @@ func TestParseOpenCollective(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("entries\n got %+v\nwant %+v", got, want)
 	}
-	wantFields := []string{"membership_number", "admitted_on", "class", "dues_status", "name", "emails", "source"}
+	wantFields := []string{"membership_number", "admitted_on", "class", "dues_status", "name", "emails", "source", "paid_until"}
 	if !reflect.DeepEqual(res.Rows[0].Fields, wantFields) {
 		t.Errorf("fields %v, want %v", res.Rows[0].Fields, wantFields)
 	}
@@ -251,12 +254,53 @@ func TestParseOpenCollective(t *testing.T) {
 	}
 }
 
+// Open Collective's export has no paid-until date: it is worked out from
+// the last payment and isActive, as docs/register.md describes.
+func TestParseOpenCollectivePaidUntil(t *testing.T) {
+	header := `"MemberId","role","name","isActive","lastTransactionAt","lastTransactionAmount"` + "\n"
+	tests := []struct {
+		name, row string
+		want      *time.Time
+		problem   string
+	}{
+		{"active: a year after the last payment", `"1","BACKER","A","true","2024-02-29 10:00","5"`, date("2025-03-01"), ""},
+		{"no longer active: the day of the last payment", `"1","BACKER","A","false","2024-03-01 10:00","5"`, date("2024-03-01"), ""},
+		{"isActive empty, as older exports write false", `"1","BACKER","A","","2024-03-01 10:00","5"`, date("2024-03-01"), ""},
+		{"never paid: the export's own time is no payment", `"1","MEMBER","A","true","2025-06-01 12:00","0"`, nil, ""},
+		{"no amount at all", `"1","MEMBER","A","true","2025-06-01 12:00",""`, nil, ""},
+		{"not a date", `"1","BACKER","A","true","yesterday","5"`, nil, `"yesterday" is not a date and time`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Parse(strings.NewReader(header + tt.row))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.problem != "" {
+				if len(res.Errors) != 1 || res.Errors[0].Field != "paid_until" || res.Errors[0].Message != tt.problem {
+					t.Fatalf("errors %v, want paid_until: %s", res.Errors, tt.problem)
+				}
+				return
+			}
+			if len(res.Rows) != 1 || !reflect.DeepEqual(res.Rows[0].Entry.PaidUntil, tt.want) {
+				t.Fatalf("rows %+v errors %v; want paid_until %v", res.Rows, res.Errors, tt.want)
+			}
+		})
+	}
+	// Without lastTransactionAt the file says nothing of paid_until, so an
+	// import leaves the register's date alone.
+	res, _ := Parse(strings.NewReader(`"MemberId","role","name"` + "\n" + `"1","BACKER","A"`))
+	if slices.Contains(res.Rows[0].Fields, "paid_until") {
+		t.Errorf("fields %v name paid_until without a lastTransactionAt column", res.Rows[0].Fields)
+	}
+}
+
 func TestWriteCSVRoundTrip(t *testing.T) {
 	entries := []Entry{{
 		MembershipNumber: "=1+1", Name: "'=already quoted", PostalAddress: "1 High St\n@Leeds",
 		Emails: []string{"-a@example.org", "b@example.org"}, Class: "+investor", SharesHeld: 3,
 		AmountPaidPence: 1234567, AdmittedOn: date("1844-12-21"), CeasedOn: date("2024-01-31"),
-		CeasedReason: "unpaid subscription", DuesStatus: DuesUnpaid, Source: "admin",
+		CeasedReason: "unpaid subscription", DuesStatus: DuesUnpaid, PaidUntil: date("2023-12-31"), Source: "admin",
 	}, {
 		MembershipNumber: "2", Name: "Zoë Ñandú, \"Z\"", DuesStatus: DuesUnknown, Source: "opencollective",
 	}}
@@ -301,7 +345,7 @@ func TestNormaliseIsIdempotent(t *testing.T) {
 
 func TestFormulaGuard(t *testing.T) {
 	for _, s := range []string{"", "'", "''", "=", "'=", "''=x", "a=b", "'t Hart", "@x", "-", "\t"} {
-		if got := unguardCell(guardCell(s)); got != s {
+		if got := csvfile.Unguard(csvfile.Guard(s)); got != s {
 			t.Errorf("unguard(guard(%q)) = %q", s, got)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/coopgate/coopgate/internal/csvfile"
 	"github.com/coopgate/coopgate/internal/database"
 )
 
@@ -100,7 +101,7 @@ func fieldTexts(e Entry) map[string]string {
 	cells := exportRecord(e)
 	texts := make(map[string]string, len(cells))
 	for i, field := range fieldColumns() {
-		texts[field] = unguardCell(cells[i])
+		texts[field] = csvfile.Unguard(cells[i])
 	}
 	return texts
 }

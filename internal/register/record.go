@@ -3,6 +3,8 @@ package register
 import (
 	"fmt"
 	"strings"
+
+	"github.com/coopgate/coopgate/internal/csvfile"
 )
 
 // record turns one CSV record into a Row, or into the reasons it is not one.
@@ -82,7 +84,7 @@ func (l *layout) entry(rec []string) (Entry, map[string]string) {
 	for _, c := range l.columns {
 		cell := strings.TrimSpace(rec[c.index])
 		if l.format == FormatCSV {
-			cell = unguardCell(cell)
+			cell = csvfile.Unguard(cell)
 		}
 		if msg := c.set(&e, cell); msg != "" {
 			bad[c.field] = msg
@@ -91,5 +93,34 @@ func (l *layout) entry(rec []string) (Entry, map[string]string) {
 	if strings.TrimSpace(e.Source) == "" {
 		e.Source = string(l.format)
 	}
+	if l.lastPaidAt >= 0 {
+		if msg := l.ocPaidUntil(rec, &e); msg != "" {
+			bad["paid_until"] = msg
+		}
+	}
 	return e, bad
+}
+
+// ocPaidUntil works paid_until out from Open Collective's last payment
+// (docs/register.md has the rule): a year after it while Open Collective
+// counts the member as active, the day of it once it does not, and nothing
+// for a member who never paid. Open Collective writes the export's own time
+// as lastTransactionAt when there was no payment, so its amount decides.
+func (l *layout) ocPaidUntil(rec []string, e *Entry) string {
+	if l.lastPaidAmount >= 0 {
+		amount := strings.TrimSpace(rec[l.lastPaidAmount])
+		if pence, msg := parseAmount(amount); msg != "" || pence == 0 {
+			return "" // no payment (or no amount to tell by): dues not tracked
+		}
+	}
+	paid, msg := ocDate(strings.TrimSpace(rec[l.lastPaidAt]))
+	if msg != "" || paid == nil {
+		return msg
+	}
+	if e.DuesStatus == DuesPaid {
+		next := paid.AddDate(1, 0, 0)
+		paid = &next
+	}
+	e.PaidUntil = paid
+	return ""
 }

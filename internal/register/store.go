@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,7 +15,7 @@ import (
 
 // selectEntry reads amount_paid as pence so no float ever holds money.
 const selectEntry = `SELECT id, membership_number, name, postal_address, emails, class, shares_held,
-	(amount_paid * 100)::bigint, admitted_on, ceased_on, ceased_reason, dues_status, source,
+	(amount_paid * 100)::bigint, admitted_on, ceased_on, ceased_reason, dues_status, paid_until, source,
 	created_at, updated_at
 FROM register_entries `
 
@@ -30,7 +31,7 @@ func scanEntry(row pgx.Row) (Entry, error) {
 	var dues string
 	err := row.Scan(&e.ID, &e.MembershipNumber, &e.Name, &e.PostalAddress, &e.Emails, &e.Class,
 		&e.SharesHeld, &e.AmountPaidPence, &e.AdmittedOn, &e.CeasedOn, &e.CeasedReason, &dues,
-		&e.Source, &e.CreatedAt, &e.UpdatedAt)
+		&e.PaidUntil, &e.Source, &e.CreatedAt, &e.UpdatedAt)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -69,25 +70,82 @@ func GetByNumber(ctx context.Context, db database.Querier, number string) (*Entr
 // holding two memberships), the earliest admitted wins, so the answer is
 // stable.
 func FindActiveByEmail(ctx context.Context, db database.Querier, email string) (*Entry, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if email == "" {
+	return FindActiveByAnyEmail(ctx, db, []string{email})
+}
+
+// FindActiveByAnyEmail is FindActiveByEmail for a person with several
+// verified addresses: the earliest admitted active entry holding any of them.
+func FindActiveByAnyEmail(ctx context.Context, db database.Querier, emails []string) (*Entry, error) {
+	emails = lowerEmails(emails)
+	if len(emails) == 0 {
 		return nil, ErrNotFound
 	}
-	return queryOne(ctx, db, "find by email", selectEntry+`WHERE emails @> ARRAY[$1::text] AND `+
-		activeCondition+` ORDER BY admitted_on NULLS LAST, id LIMIT 1`, email)
+	return queryOne(ctx, db, "find by email", selectEntry+`WHERE emails && $1::text[] AND `+
+		activeCondition+` ORDER BY admitted_on NULLS LAST, id LIMIT 1`, emails)
 }
 
 // FindActiveByEmailAndNumber is FindActiveByEmail restricted to the entry
 // with the membership number a person gave, compared case-insensitively
 // because people retype it from a letter.
 func FindActiveByEmailAndNumber(ctx context.Context, db database.Querier, email, number string) (*Entry, error) {
-	email, number = strings.ToLower(strings.TrimSpace(email)), singleLine(number)
-	if email == "" || number == "" {
+	return FindActiveByAnyEmailAndNumber(ctx, db, []string{email}, number)
+}
+
+// FindActiveByAnyEmailAndNumber is FindActiveByAnyEmail restricted to the
+// entry with the membership number a person gave.
+func FindActiveByAnyEmailAndNumber(ctx context.Context, db database.Querier, emails []string, number string) (*Entry, error) {
+	emails, number = lowerEmails(emails), singleLine(number)
+	if len(emails) == 0 || number == "" {
 		return nil, ErrNotFound
 	}
-	return queryOne(ctx, db, "find by email and number", selectEntry+`WHERE emails @> ARRAY[$1::text]
+	return queryOne(ctx, db, "find by email and number", selectEntry+`WHERE emails && $1::text[]
 		AND lower(membership_number) = lower($2) AND `+activeCondition+
-		` ORDER BY admitted_on NULLS LAST, id LIMIT 1`, email, number)
+		` ORDER BY admitted_on NULLS LAST, id LIMIT 1`, emails, number)
+}
+
+// lowerEmails is emails trimmed and lower-cased, as the register stores
+// them, without empty ones.
+func lowerEmails(emails []string) []string {
+	out := make([]string, 0, len(emails))
+	for _, e := range emails {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ByIDs returns the entries with the given ids, by id; unknown ids are left
+// out.
+func ByIDs(ctx context.Context, db database.Querier, ids []int64) (map[int64]Entry, error) {
+	entries, err := queryEntries(ctx, db, selectEntry+`WHERE id = ANY($1::bigint[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("register: by ids: %w", err)
+	}
+	out := make(map[int64]Entry, len(entries))
+	for _, e := range entries {
+		out[e.ID] = e
+	}
+	return out, nil
+}
+
+// SetPaidUntil records a new paid-until date on entry id (the secretary
+// extending a member's dues) and returns the entry as it was; ErrNotFound
+// for an unknown id. The caller audits it in the same transaction.
+func SetPaidUntil(ctx context.Context, tx pgx.Tx, id int64, paidUntil time.Time) (*Entry, error) {
+	before, err := queryOne(ctx, tx, "set paid until", selectEntry+`WHERE id = $1 FOR UPDATE`, id)
+	if err != nil {
+		return nil, err
+	}
+	day := dateOf(paidUntil)
+	if day.Year() < minYear || day.Year() > maxYear {
+		return nil, &InvalidEntryError{Problems: []FieldError{{"paid_until", "year must be from 1800 to 9999"}}}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE register_entries SET paid_until = $2, updated_at = now()
+		WHERE id = $1 AND paid_until IS DISTINCT FROM $2`, id, day); err != nil {
+		return nil, fmt.Errorf("register: set paid until: %w", err)
+	}
+	return before, nil
 }
 
 // ExportCSV writes the whole register, former members included, in our CSV
@@ -111,3 +169,6 @@ func ExportCSV(ctx context.Context, db database.Querier, w io.Writer) error {
 	}
 	return x.close()
 }
+
+// NormaliseNumber is a membership number as the register stores it.
+func NormaliseNumber(number string) string { return singleLine(number) }

@@ -233,7 +233,7 @@ func TestExportParseRoundTrip(t *testing.T) {
 		MembershipNumber: "=HYPERLINK(\"x\")", Name: "'=odd, \"quoted\"", PostalAddress: "line 1\n-line 2",
 		Emails: []string{"+tag@example.org"}, Class: "@investor", SharesHeld: 2147483647,
 		AmountPaidPence: 99999999999999 % maxPence, AdmittedOn: date("1844-12-21"), CeasedOn: date("9999-12-31"),
-		CeasedReason: "expelled", DuesStatus: DuesUnpaid,
+		CeasedReason: "expelled", DuesStatus: DuesUnpaid, PaidUntil: date("2025-12-31"),
 	}})
 	var buf bytes.Buffer
 	if err := ExportCSV(ctx, pool, &buf); err != nil {

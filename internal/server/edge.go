@@ -60,9 +60,10 @@ type badText struct {
 
 func (e *badText) Error() string { return e.what }
 
-// validText refuses a request whose path, query or urlencoded form holds text
-// that is not valid UTF-8, holds NUL, or is over its bound. It parses the form
-// once, so handlers read it from r.Form as usual. The User-Agent, which
+// validText refuses a request whose path, query or form (urlencoded, or the
+// one multipart upload) holds text that is not valid UTF-8, holds NUL, or is
+// over its bound. It parses the form once, so handlers read it from r.Form
+// (and r.MultipartForm) as usual. The User-Agent, which
 // acceptances record, is made valid rather than refused.
 func validText(render *page.Renderer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -85,33 +86,87 @@ func checkRequest(r *http.Request) error {
 	if err != nil {
 		return &badText{http.StatusBadRequest, "the address's query string could not be read"}
 	}
-	oauth := isOAuthPath(r.URL.Path)
 	if err := checkValues(query, maxParam, r.URL.Path != authorizePath); err != nil {
 		return err
 	}
-	if !isURLEncodedForm(r) {
-		return nil
+	switch formType(r) {
+	case urlEncoded:
+		return checkURLEncoded(r)
+	case multipartForm:
+		return checkMultipart(r)
 	}
+	return nil
+}
+
+// Kinds of form body that Go's Request reads into r.Form (ParseForm,
+// ParseMultipartForm, FormValue, gorilla/csrf's token lookup).
+const (
+	urlEncoded    = "application/x-www-form-urlencoded"
+	multipartForm = "multipart/form-data"
+)
+
+// formType is the kind of form r's body is read as. Go reads an urlencoded
+// body only for POST, PUT and PATCH, but a multipart one whatever the method.
+func formType(r *http.Request) string {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == multipartForm || r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
+		return ct
+	}
+	return ""
+}
+
+func checkURLEncoded(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &badText{http.StatusRequestEntityTooLarge, "the form is too large"}
-		}
-		return &badText{http.StatusBadRequest, "the form could not be read"}
+		return formError(err, "the form is too large")
 	}
 	limit := maxFormField
-	if oauth {
+	if isOAuthPath(r.URL.Path) {
 		limit = maxParam
 	}
 	return checkValues(r.PostForm, limit, r.URL.Path != authorizePath)
 }
 
-func isURLEncodedForm(r *http.Request) bool {
-	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
-		return false
+// uploadPaths are the forms that take a file (the member register's CSV and
+// the federation decisions' import), and so the only places a multipart
+// body is read. Anywhere else it is refused: nothing else needs it, and
+// reading it would hand handlers text no one has checked.
+var uploadPaths = map[string]bool{"/admin/register/import": true, "/moderation/federation/import": true}
+
+// uploadMemory keeps a whole upload in memory: bodyLimit bounds it to 11 MiB.
+const uploadMemory = 16 << 20
+
+// checkMultipart reads an upload once, as the handler would, and checks
+// every field and every file's name like urlencoded text; the file's bytes
+// are the handler's to judge (register.Parse).
+func checkMultipart(r *http.Request) error {
+	if !uploadPaths[r.URL.Path] || r.Method != http.MethodPost {
+		return &badText{http.StatusUnsupportedMediaType, "this address takes forms sent as " + urlEncoded + " only"}
 	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return ct == "application/x-www-form-urlencoded"
+	if err := r.ParseMultipartForm(uploadMemory); err != nil {
+		return formError(err, "the upload is larger than 10 MiB")
+	}
+	if err := checkValues(r.MultipartForm.Value, maxFormField, true); err != nil {
+		return err
+	}
+	for field, files := range r.MultipartForm.File {
+		if len(field) > maxName || !cleanText(field) {
+			return &badText{http.StatusBadRequest, "a parameter's name is too long or is not valid text"}
+		}
+		for _, f := range files {
+			if len(f.Filename) > maxParam || !cleanText(f.Filename) {
+				return &badText{http.StatusBadRequest, "the file's name is too long or is not valid text; rename the file and try again"}
+			}
+		}
+	}
+	return nil
+}
+
+func formError(err error, tooLarge string) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &badText{http.StatusRequestEntityTooLarge, tooLarge}
+	}
+	return &badText{http.StatusBadRequest, "the form could not be read"}
 }
 
 // checkValues checks every name and value; limit bounds ordinary values.

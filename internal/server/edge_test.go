@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -30,10 +31,18 @@ func testRenderer(t testing.TB) *page.Renderer {
 // NUL or invalid UTF-8, and on anything longer than the edge allows.
 func textSink(t testing.TB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
+		if err := r.ParseMultipartForm(maxFormField); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			t.Errorf("the handler could not parse a form the edge let through: %v", err)
 		}
 		texts := []string{r.URL.Path, r.UserAgent()}
+		if mf := r.MultipartForm; mf != nil {
+			for name, files := range mf.File {
+				texts = append(texts, name)
+				for _, f := range files {
+					texts = append(texts, f.Filename)
+				}
+			}
+		}
 		for name, vs := range r.Form {
 			if len(name) > maxName {
 				t.Errorf("a %d-byte parameter name reached the handler", len(name))
@@ -112,6 +121,58 @@ func TestValidTextRefusesWhatPostgreSQLWould(t *testing.T) {
 	}
 }
 
+// multipartBody is a multipart/form-data body with one field and, if
+// fileName is not "", one file; it returns the body and its Content-Type.
+func multipartBody(field, value, fileName string) (string, string) {
+	var b strings.Builder
+	b.WriteString("--b\r\nContent-Disposition: form-data; name=\"" + field + "\"\r\n\r\n" + value + "\r\n")
+	if fileName != "" {
+		b.WriteString("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName + "\"\r\n" +
+			"Content-Type: text/csv\r\n\r\nmembership_number,name\n1,Ann\n\r\n")
+	}
+	b.WriteString("--b--\r\n")
+	return b.String(), "multipart/form-data; boundary=b"
+}
+
+// TestValidTextReadsMultipartOnlyForTheUpload: Go and gorilla/csrf read a
+// multipart body as a form; the edge refuses one everywhere but the
+// two uploads (the register's and the federation decisions'), and checks
+// their fields and file names.
+func TestValidTextReadsMultipartOnlyForTheUpload(t *testing.T) {
+	h := validText(testRenderer(t), textSink(t))
+	tests := []struct {
+		name, method, path, field, value, file string
+		want                                   int
+	}{
+		{"a clean upload", "POST", "/admin/register/import", "csrf_token", "t", "register.csv", 200},
+		{"NUL in a field of the upload", "POST", "/admin/register/import", "csrf_token", "a\x00", "register.csv", 400},
+		{"invalid UTF-8 in the file's name", "POST", "/admin/register/import", "csrf_token", "t", "\xff.csv", 400},
+		{"an overlong UTF-8 slash in the file's name", "POST", "/admin/register/import", "csrf_token", "t", "\xc0\xaf.csv", 400},
+		{"a surrogate in the file's name", "POST", "/admin/register/import", "csrf_token", "t", "\xed\xa0\x80.csv", 400},
+		{"an over-long file name", "POST", "/admin/register/import", "csrf_token", "t", strings.Repeat("n", maxParam+1), 400},
+		{"a clean multipart login", "POST", "/login", "email", "ann@example.coop", "", 415},
+		{"NUL in a multipart sign-up", "POST", "/signup", "note", "a\x00", "", 415},
+		{"a multipart body on a GET", "GET", "/admin/people", "q", "\x00", "", 415},
+		{"a multipart body on the upload's GET", "GET", "/admin/register/import", "q", "\x00", "", 415},
+		{"multipart at the token endpoint", "POST", "/oauth/token", "code", "a", "", 415},
+		{"a clean federation import", "POST", "/moderation/federation/import", "csrf_token", "t", "blocks.csv", 200},
+		{"invalid UTF-8 in a federation import's file name", "POST", "/moderation/federation/import", "csrf_token", "t", "\xff.csv", 400},
+		{"multipart at the federation import's confirmation", "POST", "/moderation/federation/import/confirm", "upload", "1", "", 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, ct := multipartBody(tt.field, tt.value, tt.file)
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(body))
+			r.Header.Set("Content-Type", ct)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != tt.want {
+				t.Fatalf("%s %s = %d, want %d\n%s", tt.method, tt.path, rec.Code, tt.want, rec.Body)
+			}
+		})
+	}
+}
+
 func TestValidTextMendsTheUserAgent(t *testing.T) {
 	var seen string
 	h := validText(testRenderer(t), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.UserAgent() }))
@@ -124,25 +185,31 @@ func TestValidTextMendsTheUserAgent(t *testing.T) {
 }
 
 // FuzzValidText drives the edge with arbitrary bytes in the path, the query
-// and an urlencoded body: whatever comes, the answer is never a 5xx, and what
+// and an urlencoded or multipart body: whatever comes, the answer is never a 5xx, and what
 // reaches a handler is text PostgreSQL takes. The seeds run in `go test`;
 // `make fuzz` explores further.
 func FuzzValidText(f *testing.F) {
-	for _, seed := range []struct{ method, path, query, body string }{
-		{"POST", "/login", "", "email=a%00b&password=x"},
-		{"POST", "/signup", "", "name=%c3%28&email=a%40example.coop"},
-		{"GET", "/policies/\xff/1", "", ""},
-		{"GET", "/static/%ff", "", ""},
-		{"GET", "/admin/audit", "before=2147483648&action=%00", ""},
-		{"GET", "/authorize", "state=" + strings.Repeat("s", 70<<10), ""},
-		{"POST", "/oauth/token", "", "grant_type=refresh_token&refresh_token=%ff"},
-		{"POST", "/revoke", "a=1;b=2", "token=%"},
-		{"GET", "/end_session", "id_token_hint=e&post_logout_redirect_uri=%00", ""},
+	upload, _ := multipartBody("csrf_token", "t\x00", "\xc0\xaf.csv")
+	for _, seed := range []struct {
+		method, path, query, body string
+		multipart                 bool
+	}{
+		{"POST", "/admin/register/import", "", upload, true},
+		{"POST", "/signup", "", upload, true},
+		{"POST", "/login", "", "email=a%00b&password=x", false},
+		{"POST", "/signup", "", "name=%c3%28&email=a%40example.coop", false},
+		{"GET", "/policies/\xff/1", "", "", false},
+		{"GET", "/static/%ff", "", "", false},
+		{"GET", "/admin/audit", "before=2147483648&action=%00", "", false},
+		{"GET", "/authorize", "state=" + strings.Repeat("s", 70<<10), "", false},
+		{"POST", "/oauth/token", "", "grant_type=refresh_token&refresh_token=%ff", false},
+		{"POST", "/revoke", "a=1;b=2", "token=%", false},
+		{"GET", "/end_session", "id_token_hint=e&post_logout_redirect_uri=%00", "", false},
 	} {
-		f.Add(seed.method, seed.path, seed.query, seed.body)
+		f.Add(seed.method, seed.path, seed.query, seed.body, seed.multipart)
 	}
 	rd := testRenderer(f)
-	f.Fuzz(func(t *testing.T, method, path, query, body string) {
+	f.Fuzz(func(t *testing.T, method, path, query, body string, multipart bool) {
 		if method != "GET" && method != "POST" {
 			method = "POST"
 		}
@@ -153,6 +220,9 @@ func FuzzValidText(f *testing.F) {
 		}
 		r.URL.RawQuery = query
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if multipart {
+			r.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+		}
 		rec := httptest.NewRecorder()
 		validText(rd, textSink(t)).ServeHTTP(rec, r)
 		if rec.Code >= 500 {

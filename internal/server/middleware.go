@@ -105,11 +105,13 @@ func trusted(ip string, proxies []netip.Prefix) bool {
 	return false
 }
 
-// securityHeaders go on every response. No page needs script, so none may
-// run; forms may post to coopgate and redirect on to the relying parties.
+// securityHeaders go on every response. Script runs only from coopgate's
+// own files (/static/passkey.js, which passkeys need: WebAuthn is a
+// JavaScript API), never inline, and may fetch only from coopgate; forms
+// may post to coopgate and redirect on to the relying parties.
 func securityHeaders(formTargets []string, hsts bool, next http.Handler) http.Handler {
-	csp := "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; " +
-		"frame-ancestors 'none'; form-action 'self' " + strings.Join(formTargets, " ")
+	csp := "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
+		"base-uri 'none'; frame-ancestors 'none'; form-action 'self' " + strings.Join(formTargets, " ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
@@ -124,11 +126,12 @@ func securityHeaders(formTargets []string, hsts bool, next http.Handler) http.Ha
 	})
 }
 
-// bodyLimit bounds request bodies; the register import takes files.
+// bodyLimit bounds request bodies; the register's and the federation
+// decisions' imports take files.
 func bodyLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(1 << 20)
-		if strings.HasPrefix(r.URL.Path, "/admin/register/import") {
+		if uploadPaths[r.URL.Path] {
 			limit = 11 << 20
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestClientIP(t *testing.T) {
@@ -41,7 +44,7 @@ func TestSecurityHeaders(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	for header, want := range map[string]string{
-		"Content-Security-Policy":   "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; frame-ancestors 'none'; form-action 'self' https://social.example.coop",
+		"Content-Security-Policy":   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; frame-ancestors 'none'; form-action 'self' https://social.example.coop",
 		"X-Content-Type-Options":    "nosniff",
 		"X-Frame-Options":           "DENY",
 		"Referrer-Policy":           "same-origin",
@@ -75,27 +78,41 @@ func TestBodyLimit(t *testing.T) {
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
+// forwardFor sends n requests from peer, each forwarded for another client.
+func forwardFor(h http.Handler, peer string, n, first int) {
+	for i := first; i < first+n; i++ {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = net.JoinHostPort(peer, "4242")
+		r.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.%d.%d", i/250, i%250))
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+}
+
 func TestProxyWatchWarnsOnlyAboutUntrustedPeers(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	trustedLoopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	for _, tt := range []struct {
 		name    string
+		peer    string
 		proxies []netip.Prefix
 		xff     func(i int) string
 		warn    bool
 	}{
-		{"untrusted peer, many clients", nil, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, true},
-		{"trusted peer, many clients", trustedLoopback, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, false},
-		{"untrusted peer, one client", nil, func(int) string { return "198.51.100.1" }, false},
-		{"untrusted peer, junk", nil, func(i int) string { return fmt.Sprintf("junk-%d", i) }, false},
+		{"untrusted loopback peer, many clients", "127.0.0.1", nil, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, true},
+		{"untrusted private peer, many clients", "10.0.3.7", nil, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, true},
+		{"untrusted IPv6 private peer", "fd00::7", nil, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, true},
+		{"a client on the internet, many made-up addresses", "203.0.113.5", nil, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, false},
+		{"trusted peer, many clients", "127.0.0.1", trustedLoopback, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, false},
+		{"untrusted peer, one client", "127.0.0.1", nil, func(int) string { return "198.51.100.1" }, false},
+		{"untrusted peer, junk", "127.0.0.1", nil, func(i int) string { return fmt.Sprintf("junk-%d", i) }, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			watch := newProxyWatch(log)
+			watch := newProxyWatch(log, time.Now)
 			h := requestContext(log, tt.proxies, watch, http.NotFoundHandler())
 			for i := 0; i < 2*proxyThreshold; i++ {
 				r := httptest.NewRequest("GET", "/", nil)
-				r.RemoteAddr = "127.0.0.1:4242"
+				r.RemoteAddr = net.JoinHostPort(tt.peer, "4242")
 				r.Header.Set("X-Forwarded-For", tt.xff(i))
 				h.ServeHTTP(httptest.NewRecorder(), r)
 			}
@@ -103,5 +120,44 @@ func TestProxyWatchWarnsOnlyAboutUntrustedPeers(t *testing.T) {
 				t.Errorf("warning = %q; want one: %v", watch.Warning(), tt.warn)
 			}
 		})
+	}
+}
+
+// TestProxyWarningAsksBeforeTrustAndLapses: the warning says to trust the
+// peer only if it is the operator's proxy; it needs its addresses within a
+// window, and it goes once the peer has been quiet a while (red team
+// finding 10: raisable at will, sticky, and telling the operator to trust
+// whoever raised it).
+func TestProxyWarningAsksBeforeTrustAndLapses(t *testing.T) {
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	watch := newProxyWatch(log, func() time.Time { return clock })
+	h := requestContext(log, nil, watch, http.NotFoundHandler())
+
+	forwardFor(h, "10.0.0.9", proxyThreshold-1, 0)
+	clock = clock.Add(watchWindow + time.Second)
+	forwardFor(h, "10.0.0.9", 1, 100)
+	if w := watch.Warning(); w != "" {
+		t.Fatalf("a trickle over more than %v raised a warning: %q", watchWindow, w)
+	}
+	forwardFor(h, "10.0.0.9", proxyThreshold, 200)
+	w := watch.Warning()
+	if !strings.Contains(w, "If 10.0.0.9 is your reverse proxy") || !strings.Contains(w, "do not trust it") {
+		t.Errorf("the warning tells the operator to trust the peer without asking whether it is theirs: %q", w)
+	}
+	clock = clock.Add(quietFor - time.Minute)
+	forwardFor(h, "10.0.0.9", 1, 300) // still there
+	clock = clock.Add(quietFor - time.Minute)
+	if watch.Warning() == "" {
+		t.Fatal("the warning lapsed while its peer still forwarded requests")
+	}
+	clock = clock.Add(2 * time.Minute)
+	if w := watch.Warning(); w != "" {
+		t.Fatalf("the warning outlived %v without a forwarded request: %q", quietFor, w)
+	}
+	forwardFor(h, "10.0.0.9", proxyThreshold, 400)
+	if watch.Warning() == "" || strings.Count(logs.String(), "untrusted proxy in front of coopgate") != 2 {
+		t.Errorf("the proxy coming back is not reported again:\n%s", logs.String())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -71,7 +72,7 @@ func New(d Deps) (http.Handler, error) {
 	root.Handle("/authorize/callback", callbackGuard(d, d.Provider.Handler()))
 	root.Handle("/end_session", endSession(d))
 	root.Handle("GET /healthz", healthz())
-	watch := newProxyWatch(d.Log)
+	watch := newProxyWatch(d.Log, time.Now)
 	root.Handle("GET /readyz", readyz(d.Pool, watch))
 	for pattern, h := range d.Extra {
 		root.Handle(pattern, h)
@@ -82,6 +83,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		h = d.Metrics.Middleware(routeOf(root, pages), h)
 	}
+	h = d.Provider.IssuerParameter(h) // one place for RFC 9207's iss, whichever page answers the relying party
 	h = validText(d.Render, h)
 	h = bodyLimit(h)
 	h = securityHeaders(d.Config.FormActionOrigins(), secure, h)
@@ -151,7 +153,8 @@ func csrfKey(secret string) []byte {
 }
 
 // withLogin puts who the browser's session belongs to in the request's
-// context, once, for every page. While the database is down no one can be
+// context, once, for every page, with the roles that need a second factor
+// (which the guards of those roles' pages check). While the database is down no one can be
 // recognised: rather than answer as if the person were logged out, pages
 // say so (503). Static files need no one.
 func withLogin(d Deps, next http.Handler) http.Handler {
@@ -165,12 +168,16 @@ func withLogin(d Deps, next http.Handler) http.Handler {
 			d.Render.Fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r)
+		ctx := page.WithSecondFactorRoles(r.Context(), d.Config.Security.RequireSecondFactor)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // callbackGuard lets op issue a code only to the browser of the person who
 // logged in: an auth request id leaked to someone else is worth nothing.
+// A callback loaded again once its code was issued (the back button, a
+// double click) gets a page saying so: op would answer the relying party
+// with server_error.
 func callbackGuard(d Deps, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ar, err := d.Provider.CoopStorage().AuthRequest(r.Context(), r.URL.Query().Get("id"))
@@ -188,8 +195,32 @@ func callbackGuard(d Deps, next http.Handler) http.Handler {
 			d.Render.Fail(w, r, page.Forbidden())
 			return
 		}
+		if ar.CodeIssued {
+			loginFinished(d, w, r, ar)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// LoginFinishedPage answers a callback whose login already went back to
+// the relying party.
+type LoginFinishedPage struct {
+	ClientName string
+	ServiceURL string // the relying party's origin, taken from its redirect URI
+}
+
+func loginFinished(d Deps, w http.ResponseWriter, r *http.Request, ar *oidc.AuthRequest) {
+	data := LoginFinishedPage{ClientName: "the service"}
+	if c, ok := d.Provider.CoopStorage().Client(ar.ClientID); ok {
+		data.ClientName = c.Name()
+	}
+	if u, err := url.Parse(ar.RedirectURI); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+		data.ServiceURL = u.Scheme + "://" + u.Host + "/"
+	}
+	if err := d.Render.Render(w, r, http.StatusOK, "login/finished", "Login finished", data); err != nil {
+		d.Render.Fail(w, r, err)
+	}
 }
 
 func healthz() http.Handler {

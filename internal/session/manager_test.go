@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +172,104 @@ func TestListShowsAPersonsLiveSessions(t *testing.T) {
 	}
 	if list, err := List(ctx, pool, ann.ID); err != nil || len(list) != 1 {
 		t.Errorf("after logging out on one device: %+v, %v; want 1", list, err)
+	}
+}
+
+// TestLoginsRememberHowTheyWereMade: a password login is "pwd"; a login
+// with a second factor gets a new session id and says so.
+func TestLoginsRememberHowTheyWereMade(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	m := NewManager(pool, secret, time.Hour, false)
+	ann := peopletest.Admitted(t, pool, "ann@example.coop")
+	pwd := logIn(t, m, ann, time.Now())
+	before := load(t, m, pwd)
+	if strings.Join(before.Methods, " ") != "pwd" || before.MultiFactor() {
+		t.Errorf("a password login: %v", before.Methods)
+	}
+	rec := httptest.NewRecorder()
+	if err := m.LogInWith(rec, request(pwd), ann, time.Now(), []string{"pwd", "otp", "mfa"}); err != nil {
+		t.Fatal(err)
+	}
+	both := cookieFrom(t, rec)
+	after := load(t, m, both)
+	if !after.MultiFactor() || strings.Join(after.Methods, " ") != "pwd otp mfa" {
+		t.Errorf("with a second factor: %v", after.Methods)
+	}
+	if len(before.ID) < 40 || after.ID == before.ID {
+		t.Errorf("login ids %q then %q; want a new random one at each login", before.ID, after.ID)
+	}
+	if l := load(t, m, pwd); l.Person != nil {
+		t.Error("the session kept its id when it gained a factor")
+	}
+}
+
+// TestAwaitingASecondFactorLogsNobodyIn: after the password, the browser
+// is nobody's until the second factor; someone else's login in it ends,
+// the person's own (a step-up) stays.
+func TestAwaitingASecondFactorLogsNobodyIn(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	m := NewManager(pool, secret, time.Hour, false)
+	ann, bob := peopletest.Admitted(t, pool, "ann@example.coop"), peopletest.Admitted(t, pool, "bob@example.coop")
+	at := time.Now().Truncate(time.Second)
+	await := func(c *http.Cookie, p *people.Person) *http.Cookie {
+		rec := httptest.NewRecorder()
+		r := request()
+		if c != nil {
+			r = request(c)
+		}
+		if err := m.AwaitSecondFactor(rec, r, p, at, []string{"pwd"}); err != nil {
+			t.Fatal(err)
+		}
+		return cookieFrom(t, rec)
+	}
+	for _, tt := range []struct {
+		name   string
+		before *http.Cookie
+		want   string // who is logged in while ann's second factor is awaited
+	}{
+		{"a fresh browser", nil, ""},
+		{"bob's browser", logIn(t, m, bob, at), ""},
+		{"ann's own session", logIn(t, m, ann, at), ann.ID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := await(tt.before, ann)
+			if l := load(t, m, c); l.PersonID() != tt.want {
+				t.Errorf("logged in: %q; want %q", l.PersonID(), tt.want)
+			}
+			a, ok := m.AwaitingSecondFactor(request(c))
+			if !ok || a.PersonID != ann.ID || !a.At.Equal(at) || strings.Join(a.Methods, " ") != "pwd" {
+				t.Errorf("awaiting %+v %v", a, ok)
+			}
+			if tt.before != nil {
+				if l := load(t, m, tt.before); l.Person != nil {
+					t.Error("the session kept its id")
+				}
+			}
+		})
+	}
+}
+
+// TestCeremonyHandleIsTheSessions: a passkey ceremony's handle lives in
+// the browser's session only.
+func TestCeremonyHandleIsTheSessions(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	m := NewManager(pool, secret, time.Hour, false)
+	rec := httptest.NewRecorder()
+	handle, err := m.BeginCeremony(rec, request())
+	if err != nil || len(handle) < 40 {
+		t.Fatalf("handle %q, %v", handle, err)
+	}
+	c := cookieFrom(t, rec)
+	if got := m.Ceremony(request(c)); got != handle {
+		t.Errorf("the session's handle: %q", got)
+	}
+	if got := m.Ceremony(request()); got != "" {
+		t.Errorf("another browser's: %q", got)
+	}
+	if strings.Contains(c.Value, handle) {
+		t.Error("the handle is in the cookie")
 	}
 }

@@ -1,6 +1,8 @@
 // Package mastodon manages members' accounts on the co-op's Mastodon through
 // its admin API, with a staff user's token (admin:read:accounts and
-// admin:write:accounts).
+// admin:write:accounts), and the instance's domain blocks, which the co-op's
+// federation decisions drive (admin:read:domain_blocks and
+// admin:write:domain_blocks; domainblocks.go).
 //
 // Mastodon creates an account itself on the member's first OIDC login, and
 // refuses API registration when logins are SSO-only, so coopgate never
@@ -40,8 +42,11 @@ type Config struct {
 type Client struct {
 	cfg  Config
 	base *url.URL
-	http *http.Client
-	api  *gomastodon.Client
+	http *http.Client // refuses error answers in its transport (transport.go)
+	// plain reads error answers itself: a refused domain block's body
+	// carries the block in the way.
+	plain *http.Client
+	api   *gomastodon.Client
 }
 
 var _ downstream.Service = (*Client)(nil)
@@ -55,11 +60,12 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("mastodon: token is required")
 	}
-	hc = withRefusals(downstream.HTTPClient(hc))
+	plain := downstream.HTTPClient(hc)
+	hc = withRefusals(plain)
 	api := gomastodon.NewClient(&gomastodon.Config{Server: base.String(), AccessToken: cfg.Token})
 	api.Client = *hc
 	api.UserAgent = downstream.UserAgent
-	return &Client{cfg: cfg, base: base, http: hc, api: api}, nil
+	return &Client{cfg: cfg, base: base, http: hc, plain: plain, api: api}, nil
 }
 
 // Name is "mastodon".

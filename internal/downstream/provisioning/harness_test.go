@@ -3,9 +3,7 @@ package provisioning_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/apptest"
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/database"
 	"github.com/coopgate/coopgate/internal/downstream"
@@ -30,8 +29,6 @@ import (
 	"github.com/coopgate/coopgate/internal/mail"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/pgtest"
-	"github.com/coopgate/coopgate/internal/seal"
-	"github.com/coopgate/coopgate/web"
 )
 
 // The credentials the fakes accept.
@@ -154,31 +151,6 @@ type discardMail struct{}
 
 func (discardMail) Send(context.Context, mail.Message) error { return nil }
 
-func testBox(t *testing.T) *seal.Box {
-	b, err := seal.New([]byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func testMail(t *testing.T) *mail.Renderer {
-	r, err := mail.NewRenderer(web.Mail, mail.CoopInfo{Name: "Test Co-op", URL: "http://id.example.coop"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// testLogger shows logs with -v only when COOPGATE_TEST_LOGS is set.
-func testLogger() *slog.Logger {
-	var w io.Writer = io.Discard
-	if os.Getenv("COOPGATE_TEST_LOGS") != "" {
-		w = os.Stderr
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 var secretary = audit.Actor{Label: "secretary@example.coop"}
 
 // applicant makes a person awaiting approval with a pending application,
@@ -266,19 +238,12 @@ func (h *harness) jobsOf(t *testing.T, kind string) []jobRow {
 	return out
 }
 
-// eventually waits up to 30s for check to pass; check says what it saw.
-func eventually(t *testing.T, what string, check func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var saw string
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, saw = check(); ok {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s: gave up waiting; last saw %s", what, saw)
-}
-
 func describe(v any) string { return fmt.Sprintf("%+v", v) }
+
+// Helpers shared with the other harnesses.
+var (
+	eventually = apptest.Eventually
+	testBox    = apptest.Box
+	testMail   = apptest.MailRenderer
+	testLogger = apptest.Logger
+)

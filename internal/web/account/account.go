@@ -1,7 +1,9 @@
 // Package account is a member's own pages: who they are to the co-op, which
-// policy versions they accepted and when, their service accounts, and an
-// export of everything coopgate holds about them. Changing email lives with
-// the other mailed-link flows in internal/web/signup.
+// policy versions they accepted and when, their service accounts, their
+// standing and dues, their other email addresses (added by a mailed link,
+// through internal/admission), and an export of everything coopgate holds
+// about them. Changing the login email lives with the other mailed-link
+// flows in internal/web/signup.
 package account
 
 import (
@@ -14,8 +16,10 @@ import (
 
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/membership"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
+	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
@@ -24,12 +28,26 @@ import (
 type Handler struct {
 	Pool   *pgxpool.Pool
 	Render *page.Renderer
+	// Admission adds and removes a member's other email addresses.
+	Admission *admission.Service
+	// Membership words the member's standing on their page.
+	Membership membership.Policy
+	Limiter    *ratelimit.Limiter
+	Now        func() time.Time
+
+	forms *page.Validator
 }
 
 // Mount adds the area's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
+	h.forms = page.NewValidator()
 	mux.Handle("GET /account", h.Render.Handle(page.LoggedIn(h.show)))
 	mux.Handle("GET /account/export.json", h.Render.Handle(page.LoggedIn(h.export)))
+	mux.Handle("GET /account/emails", h.Render.Handle(page.LoggedIn(h.showEmails)))
+	mux.Handle("POST /account/emails", h.Render.Handle(page.LoggedIn(h.addEmail)))
+	mux.Handle("POST /account/emails/remove", h.Render.Handle(page.LoggedIn(h.removeEmail)))
+	mux.Handle("GET /account/emails/confirm", h.Render.Handle(h.showEmailConfirm))
+	mux.Handle("POST /account/emails/confirm", h.Render.Handle(h.submitEmailConfirm))
 }
 
 // AccountPage is the member's own page.
@@ -38,6 +56,8 @@ type AccountPage struct {
 	Acceptances []policy.Acceptance
 	Pending     []policy.Policy
 	Services    []provisioning.Account
+	// Membership is the standing and addresses section (membership.go).
+	Membership MembershipSection
 }
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request, me *people.Person) error {
@@ -51,6 +71,9 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, me *people.Person
 		return err
 	}
 	if data.Services, err = provisioning.Accounts(ctx, h.Pool, me.ID); err != nil {
+		return err
+	}
+	if data.Membership, err = h.membershipSection(ctx, me); err != nil {
 		return err
 	}
 	return h.Render.Render(w, r, http.StatusOK, "account/account", "Your account", data)
@@ -77,6 +100,8 @@ type exportProfile struct {
 	Roles            []string   `json:"roles"`
 	MembershipNumber string     `json:"membership_number,omitempty"`
 	MembershipClass  string     `json:"membership_class,omitempty"`
+	OtherEmails      []string   `json:"other_emails"`
+	PaidUntil        *time.Time `json:"paid_until,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
 	AdmittedAt       *time.Time `json:"admitted_at,omitempty"`
 	CeasedAt         *time.Time `json:"ceased_at,omitempty"`
@@ -108,7 +133,14 @@ func (h *Handler) collect(ctx context.Context, me *people.Person) (Export, error
 		EmailVerified: me.EmailVerified, Name: me.Name, Username: me.Username, Status: string(me.Status),
 		Roles: me.Roles, MembershipNumber: me.MembershipNumber, MembershipClass: me.MembershipClass,
 		CreatedAt: me.CreatedAt, AdmittedAt: me.AdmittedAt, CeasedAt: me.CeasedAt}}
-	var err error
+	others, err := people.OtherEmails(ctx, h.Pool, me.ID)
+	if err != nil {
+		return x, err
+	}
+	x.Profile.OtherEmails, x.Profile.PaidUntil = make([]string, 0, len(others)), me.PaidUntil
+	for _, o := range others {
+		x.Profile.OtherEmails = append(x.Profile.OtherEmails, o.Email)
+	}
 	if x.Acceptances, err = policy.Accepted(ctx, h.Pool, me.ID); err != nil {
 		return x, err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/membership"
 	"github.com/coopgate/coopgate/internal/people"
 )
 
@@ -14,6 +15,8 @@ type DashboardPage struct {
 	Admitted             int
 	AwaitingVerification int // signed up, email not verified yet
 	Ceased               int
+	// What the register and dues ask of the secretary.
+	Membership membership.Counts
 }
 
 func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request) error {
@@ -28,5 +31,8 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	data := DashboardPage{PendingApplications: len(pending), Admitted: counts[people.Admitted],
 		AwaitingVerification: counts[people.SignedUp], Ceased: counts[people.Ceased]}
+	if data.Membership, err = h.Membership.Counts(ctx, h.Pool); err != nil {
+		return err
+	}
 	return h.Render.Render(w, r, http.StatusOK, "admin/dashboard", "Admin", data)
 }

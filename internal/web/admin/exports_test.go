@@ -103,7 +103,7 @@ func TestServiceAccountsSection(t *testing.T) {
 	}
 	h := &admin.Handler{Pool: g.App.Pool, Render: g.App.Render, Admission: g.App.Admission,
 		Downstream: &provisioning.Provisioner{Pool: g.App.Pool, Services: []downstream.Service{masto}},
-		Log:        slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Membership: g.App.Membership, Factors: g.App.Factors, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	get := func() (int, string) {
 		mux := http.NewServeMux()
 		h.Mount(mux)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/coopgate/coopgate/internal/apptest"
@@ -70,18 +69,7 @@ func status(t *testing.T, g *apptest.Gateway, personID string) people.Status {
 	return p.Status
 }
 
-func wantStatus(t *testing.T, what string, resp *http.Response, want int) {
-	t.Helper()
-	if resp.StatusCode != want {
-		t.Fatalf("%s: status %d, want %d", what, resp.StatusCode, want)
-	}
-}
-
-func wantContains(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s: no %q in the page", what, w)
-		}
-	}
-}
+var (
+	wantStatus   = apptest.WantStatus
+	wantContains = apptest.WantContains
+)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/coopgate/coopgate/internal/membership"
+	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/register"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
@@ -30,6 +32,10 @@ type ImportPreview struct {
 	Added    []register.Planned
 	Updated  []register.Planned
 	More     int // rows of Added and Updated left out of the page
+	// Missing are the admitted members linked to the register whose entries
+	// the file leaves out: listed for the secretary if the file is ticked
+	// as the whole register.
+	Missing []*people.Person
 }
 
 // previewListMax bounds the rows listed on the page; the counts cover all.
@@ -79,6 +85,9 @@ func (h *Handler) planImport(r *http.Request, pv *ImportPreview, rows []register
 	}
 	if room := max(previewListMax-len(pv.Added), 0); len(pv.Updated) > room {
 		pv.More, pv.Updated = pv.More+len(pv.Updated)-room, pv.Updated[:room]
+	}
+	if pv.Missing, err = membership.Missing(r.Context(), h.Pool, rows); err != nil {
+		return err
 	}
 	pv.UploadID, err = register.SaveUpload(r.Context(), h.Pool, page.Me(r.Context()).ID, pv.FileName, data)
 	return err

@@ -12,18 +12,22 @@ import (
 
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/membership"
 	"github.com/coopgate/coopgate/internal/register"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
 // confirmImport imports the previewed file: taken from register_uploads,
 // parsed again, refused if it has any row error, and imported with its audit
-// event in one transaction, so nothing is ever half-imported.
+// event and the membership changes it causes in one transaction, so nothing
+// is ever half-imported. Ticked as the whole register, it also lists the
+// linked members the file leaves out.
 func (h *Handler) confirmImport(w http.ResponseWriter, r *http.Request) error {
-	var sum register.Summary
+	var res membership.ImportResult
+	whole := r.PostFormValue("whole") == "1"
 	err := database.InTx(r.Context(), h.Pool, func(tx pgx.Tx) error {
 		var err error
-		sum, err = importUpload(r, tx, r.PostFormValue("upload"))
+		res, err = h.importUpload(r, tx, r.PostFormValue("upload"), whole)
 		return err
 	})
 	var fe *register.FileError
@@ -40,28 +44,33 @@ func (h *Handler) confirmImport(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	return page.Redirect(w, r, fmt.Sprintf("/admin/register?imported=1&added=%d&updated=%d&unchanged=%d", sum.Added, sum.Updated, sum.Unchanged))
+	return page.Redirect(w, r, fmt.Sprintf("/admin/register?imported=1&added=%d&updated=%d&unchanged=%d&queued=%d&applied=%d",
+		res.Added, res.Updated, res.Unchanged, res.Queued, res.Applied))
 }
 
-func importUpload(r *http.Request, tx pgx.Tx, uploadID string) (register.Summary, error) {
+// importUpload imports the upload through membership, which settles what
+// the new register asks of linked people in the same transaction.
+func (h *Handler) importUpload(r *http.Request, tx pgx.Tx, uploadID string, whole bool) (membership.ImportResult, error) {
 	ctx := r.Context()
 	u, err := register.TakeUpload(ctx, tx, uploadID, page.Me(ctx).ID)
 	if err != nil {
-		return register.Summary{}, err
+		return membership.ImportResult{}, err
 	}
-	res, err := register.Parse(bytes.NewReader(u.Data))
+	parsed, err := register.Parse(bytes.NewReader(u.Data))
 	if err != nil {
-		return register.Summary{}, err
+		return membership.ImportResult{}, err
 	}
-	if err := res.Err(); err != nil {
-		return register.Summary{}, err
+	if err := parsed.Err(); err != nil {
+		return membership.ImportResult{}, err
 	}
-	sum, err := register.Import(ctx, tx, res.Rows)
+	sum := sha256.Sum256(u.Data)
+	digest := hex.EncodeToString(sum[:])
+	res, err := h.Membership.Import(ctx, tx, membership.Import{Rows: parsed.Rows, FileName: u.FileName, Digest: digest, Whole: whole}, page.Actor(r))
 	if err != nil {
-		return register.Summary{}, err
+		return membership.ImportResult{}, err
 	}
-	digest := sha256.Sum256(u.Data)
-	return sum, audit.Record(ctx, tx, page.Actor(r), audit.Event{Action: "register.import", SubjectType: "register",
-		SubjectID: hex.EncodeToString(digest[:]), After: map[string]any{"file": u.FileName, "format": res.Format,
-			"rows": len(res.Rows), "skipped": len(res.Skipped), "added": sum.Added, "updated": sum.Updated, "unchanged": sum.Unchanged}})
+	return res, audit.Record(ctx, tx, page.Actor(r), audit.Event{Action: "register.import", SubjectType: "register",
+		SubjectID: digest, After: map[string]any{"file": u.FileName, "format": parsed.Format, "whole": whole,
+			"rows": len(parsed.Rows), "skipped": len(parsed.Skipped), "added": res.Added, "updated": res.Updated,
+			"unchanged": res.Unchanged, "changes_queued": res.Queued, "changes_applied": res.Applied}})
 }

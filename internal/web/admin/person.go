@@ -8,6 +8,7 @@ import (
 	"github.com/coopgate/coopgate/internal/admission"
 	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/downstream/provisioning"
+	"github.com/coopgate/coopgate/internal/membership"
 	"github.com/coopgate/coopgate/internal/people"
 	"github.com/coopgate/coopgate/internal/policy"
 	"github.com/coopgate/coopgate/internal/register"
@@ -24,6 +25,10 @@ type PersonPage struct {
 	PendingPolicies []policy.Policy // required, current, not accepted
 	Events          []audit.Entry
 	Accounts        Accounts
+	OtherEmails     []people.OtherEmail
+	Standing        membership.Standing
+	PendingChange   *membership.Change // what the register asks of them, waiting
+	SecondFactor    SecondFactor
 	Notice          string
 	CeaseReason     string
 	CeaseError      string
@@ -53,6 +58,12 @@ func (h *Handler) showPerson(w http.ResponseWriter, r *http.Request) error {
 		data.Notice = "The membership has ended. Their sessions and tokens ended with it, and they have been told by mail."
 	case "reinstated":
 		data.Notice = "The membership is reinstated, and they have been told by mail."
+	case "role_granted":
+		data.Notice = "They are a moderator now: they record the co-op's federation decisions and decide members' proposals."
+	case "role_revoked":
+		data.Notice = "They are no longer a moderator."
+	case "second-factor-reset":
+		data.Notice = "Their second factors are reset, and they have been told by mail. They log in with their password and set up a new one."
 	}
 	return h.renderPerson(w, r, http.StatusOK, data)
 }
@@ -80,7 +91,25 @@ func (h *Handler) personPage(ctx context.Context, id string) (*PersonPage, error
 		}
 	}
 	data.Accounts = h.accounts(ctx, p.ID)
+	if err := h.personMembership(ctx, data); err != nil {
+		return nil, err
+	}
+	if data.SecondFactor, err = h.secondFactor(ctx, p); err != nil {
+		return nil, err
+	}
 	return data, nil
+}
+
+// personMembership adds their other addresses, dues standing and any
+// change the register asks of them.
+func (h *Handler) personMembership(ctx context.Context, data *PersonPage) (err error) {
+	p := data.Person
+	if data.OtherEmails, err = people.OtherEmails(ctx, h.Pool, p.ID); err != nil {
+		return err
+	}
+	data.Standing = h.Membership.Policy.StandingOn(p.PaidUntil, h.Membership.Now())
+	data.PendingChange, err = membership.PendingFor(ctx, h.Pool, p.ID)
+	return err
 }
 
 func (h *Handler) personHistory(ctx context.Context, data *PersonPage) (err error) {

@@ -20,11 +20,15 @@ type RegisterPage struct {
 	Entries  []register.Entry
 	Pager    Pager
 	Notice   string
+	// Queued is how many membership changes the import just confirmed
+	// left waiting, for a link to them.
+	Queued int
 }
 
 func (h *Handler) showRegister(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	data := RegisterPage{Search: strings.TrimSpace(q.Get("q")), Notice: importedNotice(r)}
+	data.Queued, _ = strconv.Atoi(q.Get("queued"))
 	if s := register.Standing(q.Get("standing")); s == register.StandingActive || s == register.StandingCeased {
 		data.Standing = string(s)
 	}
@@ -46,7 +50,11 @@ func importedNotice(r *http.Request) string {
 		return ""
 	}
 	n := func(key string) int { v, _ := strconv.Atoi(q.Get(key)); return v }
-	return fmt.Sprintf("Imported: %d added, %d updated, %d unchanged.", n("added"), n("updated"), n("unchanged"))
+	notice := fmt.Sprintf("Imported: %d added, %d updated, %d unchanged.", n("added"), n("updated"), n("unchanged"))
+	if applied := n("applied"); applied > 0 {
+		notice += fmt.Sprintf(" %d memberships ended or reinstated as the register says (membership.apply_register_endings: automatic).", applied)
+	}
+	return notice
 }
 
 // exportRegister sends the whole register as CSV. It is built in memory

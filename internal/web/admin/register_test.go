@@ -1,9 +1,7 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,27 +24,8 @@ const brokenRegister = "membership_number,name,emails,shares_held\n" +
 // upload posts a file with the import form of page, as a browser does.
 func upload(t *testing.T, b *http.Client, g *apptest.Gateway, page, name, content string) (*http.Response, string) {
 	t.Helper()
-	form, err := apptest.FindForm(page, "/admin/register/import")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	_ = mw.WriteField("csrf_token", form.Values.Get("csrf_token"))
-	fw, _ := mw.CreateFormFile("file", name)
-	_, _ = fw.Write([]byte(content))
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, g.URL+"/admin/register/import", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", g.URL)
-	resp, err := b.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body bytes.Buffer
-	_, _ = body.ReadFrom(resp.Body)
-	return resp, body.String()
+	return apptest.SubmitMultipart(t, b, g.URL+"/admin/register/import", page, "/admin/register/import", nil,
+		apptest.Upload{Field: "file", Name: name, Content: content})
 }
 
 func registerSize(t *testing.T, g *apptest.Gateway) int {

@@ -3,7 +3,7 @@ package login
 import (
 	"errors"
 	"net/http"
-	"time"
+	"net/url"
 
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -15,11 +15,15 @@ import (
 	"github.com/coopgate/coopgate/internal/web/page"
 )
 
-// finish takes a logged-in person through the admission and terms gates and,
-// for a relying party's login, hands the auth request back to the provider
-// to issue the code.
-func (h *Handler) finish(w http.ResponseWriter, r *http.Request, p *people.Person, ar *oidc.AuthRequest, authTime time.Time) error {
+// finish takes a logged-in person through the second-factor, admission and
+// terms gates and, for a relying party's login, hands the auth request back
+// to the provider to issue the code, with how the login was made.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, l session.Login, ar *oidc.AuthRequest) error {
 	ctx := r.Context()
+	p := l.Person
+	if stopped, err := h.secondFactorGate(w, r, l, ar); stopped || err != nil {
+		return err
+	}
 	if p.Status != people.Admitted {
 		return h.stop(w, r, ar, zoidc.ErrInteractionRequired(), "/status")
 	}
@@ -33,7 +37,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, p *people.Perso
 	if ar == nil {
 		return page.Redirect(w, r, "/account")
 	}
-	err = h.Provider.CoopStorage().CompleteAuthRequest(ctx, ar.ID, p.ID, authTime, []string{"pwd"})
+	err = h.Provider.CoopStorage().CompleteAuthRequest(ctx, ar.ID, p.ID, l.AuthTime, l.Methods)
 	if errors.Is(err, oidc.ErrNotFound) {
 		// Already answered (the back button, a second tab) or expired meanwhile.
 		return page.Gone("This login has already finished or expired. Go back to the service you came from and log in again.")
@@ -65,7 +69,9 @@ func (h *Handler) stop(w http.ResponseWriter, r *http.Request, ar *oidc.AuthRequ
 }
 
 // continueFlow resumes the remembered relying-party login (after sign-up,
-// verification, terms or approval).
+// verification, terms or approval). A login the relying party would not
+// take (see servesLogin) goes to the login page, which asks for the
+// password, or, with prompt=none, answers login_required.
 func (h *Handler) continueFlow(w http.ResponseWriter, r *http.Request) error {
 	id := r.URL.Query().Get("id")
 	if id == "" {
@@ -76,8 +82,8 @@ func (h *Handler) continueFlow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	login := session.FromContext(r.Context())
-	if login.Person == nil {
-		return page.Redirect(w, r, "/login?id="+id)
+	if login.Person == nil || !h.servesLogin(ar, login) {
+		return page.Redirect(w, r, "/login?id="+url.QueryEscape(id))
 	}
-	return h.finish(w, r, login.Person, ar, login.AuthTime)
+	return h.finish(w, r, login, ar)
 }

@@ -1,7 +1,11 @@
-// Package login owns the pages a login passes through: the login form, the
-// status page of people not (yet) admitted, the terms interstitial, logout,
-// and the hand-back to the OpenID provider that issues the code. Only an
-// admitted person who has accepted every required policy gets past it.
+// Package login owns the pages a login passes through: the login form
+// (password, or a passkey in its place), the second factor (and the page
+// that sends someone whose role needs one to set it up), the status page of
+// people not (yet) admitted, the terms interstitial, logout, and the
+// hand-back to the OpenID provider that issues the code with how the login
+// was made (amr, acr). Only an admitted person who has accepted every
+// required policy, with a second factor if they have one or need one, gets
+// past it.
 package login
 
 import (
@@ -13,6 +17,7 @@ import (
 
 	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/oidc"
+	"github.com/coopgate/coopgate/internal/secondfactor"
 	"github.com/coopgate/coopgate/internal/session"
 	"github.com/coopgate/coopgate/internal/web/page"
 )
@@ -27,6 +32,9 @@ type Handler struct {
 	// device, which the email-wide lock spares.
 	Guard   *lockout.Guard
 	Devices *lockout.Devices
+	// Factors checks second factors and passkeys, and says whose role
+	// requires one.
+	Factors *secondfactor.Service
 	Log     *slog.Logger
 	Now     func() time.Time
 	Metrics Metrics // may be nil
@@ -55,4 +63,5 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /logout", h.Render.Handle(h.showLogout))
 	mux.Handle("POST /logout", h.Render.Handle(h.submitLogout))
 	mux.Handle("GET /logged-out", h.Render.Handle(h.showLoggedOut))
+	h.mountSecondFactor(mux)
 }

@@ -24,6 +24,7 @@ type LoginPage struct {
 	ClientName    string // the service being logged in to, if any
 	Email         string
 	Error         string
+	Passkeys      bool // offer "Log in with a passkey" (the issuer is a domain name)
 }
 
 func (h *Handler) authRequest(ctx context.Context, id string) (*oidc.AuthRequest, error) {
@@ -49,7 +50,7 @@ func (h *Handler) clientName(ar *oidc.AuthRequest) string {
 
 // showLogin is where /authorize sends the browser. Someone already logged in
 // goes straight on (single sign-on) unless the relying party asked for a
-// fresh login.
+// fresh login or for someone else (see servesLogin).
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 	id := r.URL.Query().Get("id")
 	ar, err := h.authRequest(r.Context(), id)
@@ -57,18 +58,27 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	login := session.FromContext(r.Context())
-	if login.Person != nil && (ar == nil || !ar.WantsFreshLogin(login.AuthTime, h.Now())) {
-		return h.finish(w, r, login.Person, ar, login.AuthTime)
+	if login.Person != nil && h.servesLogin(ar, login) {
+		return h.finish(w, r, login, ar)
 	}
 	if ar != nil && ar.PromptNone() {
 		op.AuthRequestError(w, r, ar, zoidc.ErrLoginRequired(), h.Provider)
 		return nil
 	}
-	data := LoginPage{AuthRequestID: id, ClientName: h.clientName(ar)}
+	data := LoginPage{AuthRequestID: id, ClientName: h.clientName(ar), Passkeys: h.Factors.PasskeysOn()}
 	if ar != nil {
 		data.Email = ar.LoginHint
 	}
 	return h.Render.Render(w, r, http.StatusOK, "login/login", "Log in", data)
+}
+
+// servesLogin reports whether the browser's login may answer ar (nil: no
+// relying party waits) without the password being asked for: not when the
+// relying party asked for a fresh login (prompt=login, max_age) or named
+// someone else in its id_token_hint. The login page and /continue both ask
+// it, so no path hands out a code the relying party did not agree to.
+func (h *Handler) servesLogin(ar *oidc.AuthRequest, login session.Login) bool {
+	return ar == nil || ar.AcceptsLogin(login.PersonID(), login.AuthTime, h.Now())
 }
 
 const (
@@ -84,7 +94,8 @@ const (
 // wrong password.
 func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	data := LoginPage{AuthRequestID: r.PostFormValue("id"), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	data := LoginPage{AuthRequestID: r.PostFormValue("id"), Email: strings.TrimSpace(r.PostFormValue("email")),
+		Passkeys: h.Factors.PasskeysOn()}
 	err := h.tryLogin(w, r, &data)
 	if !database.Unavailable(err) {
 		return err
@@ -123,13 +134,16 @@ func (h *Handler) tryLogin(w http.ResponseWriter, r *http.Request, data *LoginPa
 		return err
 	}
 	now := h.Now()
+	if asked, err := h.askSecondFactor(w, r, p, ar, now); asked || err != nil {
+		return err
+	}
 	if err := h.Sessions.LogIn(w, r, p, now); err != nil {
 		return err
 	}
 	http.SetCookie(w, h.Devices.Cookie(p.ID))
 	h.count("success")
 	h.Log.InfoContext(ctx, "login", "person", p.ID, "request_id", page.RequestID(ctx))
-	return h.finish(w, r, p, ar, now)
+	return h.finish(w, r, session.Login{Person: p, AuthTime: now, Methods: []string{session.Password}}, ar)
 }
 
 // wrongPassword counts a failed attempt and shows the form again.

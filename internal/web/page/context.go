@@ -14,6 +14,7 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	clientIPKey
+	secondFactorRolesKey
 )
 
 // WithRequestID and WithClientIP are set by the server's middleware.
@@ -42,4 +43,20 @@ func Actor(r *http.Request) audit.Actor {
 		a.PersonID, a.Label = me.ID, me.Email
 	}
 	return a
+}
+
+// WithSecondFactorRoles is set by the server's middleware: the roles whose
+// holders must log in with a second factor (security.require_second_factor).
+// It rides in the context because the guards are plain functions every
+// area wraps its pages in.
+func WithSecondFactorRoles(ctx context.Context, roles []string) context.Context {
+	return context.WithValue(ctx, secondFactorRolesKey, roles)
+}
+
+// SecondFactorDue reports whether the logged-in person holds a role that
+// requires a second factor and their session was opened without one.
+func SecondFactorDue(ctx context.Context) bool {
+	l := session.FromContext(ctx)
+	roles, _ := ctx.Value(secondFactorRolesKey).([]string)
+	return l.Person != nil && l.Person.HasAnyRole(roles) && !l.MultiFactor()
 }

@@ -3,6 +3,6 @@
 // error text, form validation with a message beside each field, CSRF fields,
 // the request's context (request id, client IP, and the logged-in person the
 // session manager put there) and the guards of pages that need a login
-// (LoggedIn) or the secretary (SecretaryOnly).
+// (LoggedIn), the secretary (SecretaryOnly) or a moderator (ModeratorOnly).
 // It owns no routes and no session: internal/session does.
 package page

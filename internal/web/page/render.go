@@ -139,3 +139,21 @@ func Redirect(w http.ResponseWriter, r *http.Request, to string) error {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
+
+// JSON writes body, a JSON document made for one person (a passkey
+// ceremony's options): never cached.
+func JSON(w http.ResponseWriter, body []byte) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(body)
+	return err
+}
+
+// LocalPath is s if it is a path on this site ("/admin"), to go back to
+// after a step; "" otherwise, so that no link can send a person elsewhere.
+func LocalPath(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "\\\r\n") {
+		return ""
+	}
+	return s
+}

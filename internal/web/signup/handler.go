@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/coopgate/coopgate/internal/admission"
+	"github.com/coopgate/coopgate/internal/lockout"
 	"github.com/coopgate/coopgate/internal/oidc"
 	"github.com/coopgate/coopgate/internal/ratelimit"
 	"github.com/coopgate/coopgate/internal/session"
@@ -32,6 +33,7 @@ type Handler struct {
 	Admission *admission.Service
 	Provider  *oidc.Provider
 	Limiter   *ratelimit.Limiter
+	Devices   *lockout.Devices // a completed reset makes its browser a known device
 	Log       *slog.Logger
 	Now       func() time.Time
 	Dev       bool // mounts /dev/mail; never set outside `coopgate dev`
@@ -41,7 +43,9 @@ type Handler struct {
 
 // Throttles. Sign-ups count per network and per address (the per-address rule
 // also caps "you already have an account" mail to an owner); requests for a
-// reset or a new confirmation link likewise; email changes per person.
+// reset or a new confirmation link likewise, but past an address's allowance
+// they are answered alike and send nothing (see mayMail); email changes per
+// person.
 var (
 	signUpPerIP       = ratelimit.Rule{Name: "signup-ip", Max: 10, Window: time.Hour}
 	signUpPerEmail    = ratelimit.Rule{Name: "signup-email", Max: 3, Window: time.Hour}
@@ -116,6 +120,28 @@ func (h *Handler) overLimit(ctx context.Context, checks ...limitCheck) (bool, er
 		}
 	}
 	return false, nil
+}
+
+// mayMail checks a request for a mailed link (a reset, a new confirmation
+// link) and counts it. Over the network's allowance it is refused with
+// tooMany. Over the address's allowance it is answered as usual but sends
+// nothing: anyone can use up an address's allowance, and a 429 would then
+// keep its owner from getting back in, while the newest link already sent
+// keeps working (nothing supersedes it) and the page says to use it.
+func (h *Handler) mayMail(ctx context.Context, perIP, perEmail limitCheck, tooMany func(bool) error) (bool, error) {
+	if over, err := h.overLimit(ctx, perIP); err != nil || over {
+		return false, errors.Join(err, tooMany(over))
+	}
+	overEmail, err := h.overLimit(ctx, perEmail)
+	if err != nil {
+		return false, err
+	}
+	if overEmail {
+		h.Log.InfoContext(ctx, "mail allowance of an address used up: answered, nothing sent", "rule", perEmail.rule.Name,
+			"request_id", page.RequestID(ctx))
+		return false, h.count(ctx, perIP)
+	}
+	return true, h.count(ctx, perIP, perEmail)
 }
 
 // count records one attempt under each rule.

@@ -92,14 +92,21 @@ func (e *env) link(t *testing.T, to, path string) (mailtest.Message, string) {
 	return msg, link
 }
 
-// verify opens a verification link and presses its button.
+// verify opens a verification link in the browser that signed up and
+// presses its button.
 func (e *env) verify(t *testing.T, c *http.Client, link string) (*http.Response, string) {
+	t.Helper()
+	return e.verifyWith(t, c, link, nil)
+}
+
+// verifyWith opens a verification link in c and presses its button with fields.
+func (e *env) verifyWith(t *testing.T, c *http.Client, link string, fields url.Values) (*http.Response, string) {
 	t.Helper()
 	resp, body := apptest.Get(t, c, link)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %d\n%s", link, resp.StatusCode, body)
 	}
-	return apptest.Submit(t, c, link, body, "/verify", nil)
+	return apptest.Submit(t, c, link, body, "/verify", fields)
 }
 
 func (e *env) person(t *testing.T, email string) *people.Person {

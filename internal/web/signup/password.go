@@ -59,15 +59,14 @@ func (h *Handler) submitForgot(w http.ResponseWriter, r *http.Request) error {
 	if data.Errors.Any() {
 		return h.Render.Render(w, r, http.StatusUnprocessableEntity, "signup/forgot", "Forgotten password", data)
 	}
-	limits := []limitCheck{{resetPerIP, page.ClientIP(ctx)}, {resetPerEmail, data.Email}}
-	if over, err := h.overLimit(ctx, limits...); err != nil || over {
-		return errors.Join(err, tooManyResets(over))
-	}
-	if err := h.count(ctx, limits...); err != nil {
+	send, err := h.mayMail(ctx, limitCheck{resetPerIP, page.ClientIP(ctx)}, limitCheck{resetPerEmail, data.Email}, tooManyResets)
+	if err != nil {
 		return err
 	}
-	if err := h.Admission.RequestPasswordReset(ctx, data.Email); err != nil {
-		return err
+	if send {
+		if err := h.Admission.RequestPasswordReset(ctx, data.Email); err != nil {
+			return err
+		}
 	}
 	if err := h.Sessions.SetFlow(w, r, data.AuthRequestID); err != nil {
 		return err
@@ -79,7 +78,7 @@ func tooManyResets(over bool) error {
 	if !over {
 		return nil
 	}
-	return page.TooMany("Too many password reset requests from your network or for this email address. " + waitAnHour)
+	return page.TooMany("Too many password reset requests from your network. " + waitAnHour)
 }
 
 func (h *Handler) showReset(w http.ResponseWriter, r *http.Request) error {
@@ -122,6 +121,10 @@ func (h *Handler) submitReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.Log.InfoContext(ctx, "password reset", "person", p.ID, "request_id", page.RequestID(ctx))
+	// Whoever completed the reset is the owner, and this browser is theirs:
+	// a known device, which guesses at the password from elsewhere cannot
+	// lock out once the reset has lifted the lock (internal/lockout).
+	http.SetCookie(w, h.Devices.Cookie(p.ID))
 	if me := page.Me(ctx); me != nil && me.ID == p.ID {
 		// Admission ended the session already; drop the cookie and the
 		// header's name too.

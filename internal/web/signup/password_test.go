@@ -1,6 +1,7 @@
 package signup_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,7 +102,18 @@ func TestForgotRateLimitAndBadLinks(t *testing.T) {
 			t.Fatalf("request %d answered %d\n%s", i+1, resp.StatusCode, body)
 		}
 	}
+	// Past an address's allowance the answer is the same and nothing more
+	// is queued (internal/web/login's TestUsedUpResetAllowanceKeepsNoOneOut);
+	// past the network's, a 429.
 	resp, body := e.forgot(t, "someone@example.coop")
+	wantStatus(t, resp, body, http.StatusOK)
+	if n := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'admission_recovery'`); n != 3 {
+		t.Errorf("%d requests queued; want 3", n)
+	}
+	for i := 0; i < 6; i++ {
+		e.forgot(t, fmt.Sprintf("other%d@example.coop", i))
+	}
+	resp, body = e.forgot(t, "last@example.coop")
 	wantStatus(t, resp, body, http.StatusTooManyRequests)
 
 	resp, body = apptest.Get(t, apptest.Browser(t), e.g.URL+"/password/reset?token=made-up")

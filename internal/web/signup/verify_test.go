@@ -54,8 +54,12 @@ func TestResendReplacesTheLink(t *testing.T) {
 			t.Fatalf("resend %d answered:\n%s", i, body)
 		}
 	}
+	// A fourth within the hour is answered alike and sends nothing.
 	resp, body := apptest.Submit(t, browser, e.g.URL+"/signup", checkEmail, "/verify/resend", nil)
-	wantStatus(t, resp, body, http.StatusTooManyRequests)
+	wantStatus(t, resp, body, http.StatusOK)
+	if n := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'admission_recovery'`); n != 3 {
+		t.Errorf("%d requests for a new link queued; want 3", n)
+	}
 
 	// Mail is delivered in no particular order: of the three resent links,
 	// exactly one (the newest) still works.
@@ -112,25 +116,62 @@ func TestResendAnswersAlikeForEveryAddress(t *testing.T) {
 	}
 }
 
+// TestVerifyInAnotherBrowser: a link followed away from the browser that
+// signed up confirms the sign-up only with a password chosen there, which
+// then is the password (the one typed at sign-up may be someone else's),
+// and logs the person in there. A browser where someone else is logged in
+// is told what comes next.
 func TestVerifyInAnotherBrowser(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	for _, tt := range []struct {
 		email, want string
 	}{
-		{"ann@example.coop", "You are now a member"},
-		{"bob@elsewhere.org", "the membership secretary will look at your application"},
+		{"ann@example.coop", "/continue"},
+		{"bob@elsewhere.org", "/status"},
 	} {
 		t.Run(tt.email, func(t *testing.T) {
-			e.signUp(t, apptest.Browser(t), newApplicant(tt.email, strings.Split(tt.email, "@")[0]))
+			a := newApplicant(tt.email, strings.Split(tt.email, "@")[0])
+			e.signUp(t, apptest.Browser(t), a)
 			_, link := e.link(t, tt.email, "/verify?token=")
-			resp, body := e.verify(t, apptest.Browser(t), link)
-			wantStatus(t, resp, body, http.StatusOK)
-			if main := mainOf(body); !strings.Contains(main, tt.want) || !strings.Contains(main, `href="/login">Log in`) {
-				t.Errorf("the page does not say %q with a way to log in:\n%s", tt.want, body)
+			other := apptest.Browser(t)
+			resp, page := apptest.Get(t, other, link)
+			wantStatus(t, resp, page, http.StatusOK)
+			if !strings.Contains(page, `name="password"`) || !strings.Contains(page, a.Username) {
+				t.Fatalf("the link's page elsewhere asks for no password or hides whose sign-up it is:\n%s", page)
+			}
+			resp, body := apptest.Submit(t, other, link, page, "/verify", nil)
+			wantStatus(t, resp, body, http.StatusUnprocessableEntity)
+			if !strings.Contains(body, `id="password-error"`) {
+				t.Errorf("no message beside the password:\n%s", body)
+			}
+			chosen := "chosen elsewhere " + a.Username
+			resp, body = apptest.Submit(t, other, link, page, "/verify", url.Values{"password": {chosen}})
+			if resp.StatusCode != http.StatusSeeOther || location(resp) != tt.want {
+				t.Fatalf("confirming with a password answered %d → %q; want 303 to %s\n%s", resp.StatusCode, location(resp), tt.want, body)
+			}
+			if where, _ := e.statusOf(t, other); where == "/login" {
+				t.Error("the browser that confirmed is not logged in")
+			}
+			if resp := logInWith(t, e, apptest.Browser(t), a.Email, a.Password); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("the password typed at sign-up answered %d; want 401, the one chosen at confirmation replaced it", resp.StatusCode)
+			}
+			if resp := logInWith(t, e, apptest.Browser(t), a.Email, chosen); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("the password chosen at confirmation answered %d; want it to log in", resp.StatusCode)
 			}
 		})
 	}
+	t.Run("someone else logged in", func(t *testing.T) {
+		cy := newApplicant("cy@example.coop", "cy")
+		e.signUp(t, apptest.Browser(t), cy)
+		_, link := e.link(t, cy.Email, "/verify?token=")
+		member := e.g.LoggedIn(t, e.g.CreatePerson(t, "mo@example.coop", "mo", people.Admitted))
+		resp, body := e.verifyWith(t, member, link, url.Values{"password": {"cy's own password"}})
+		wantStatus(t, resp, body, http.StatusOK)
+		if main := mainOf(body); !strings.Contains(main, "You are now a member") || !strings.Contains(main, `href="/login">Log in`) {
+			t.Errorf("the page does not say what happened with a way to log in:\n%s", body)
+		}
+	})
 }
 
 // TestDomainTricksAreNotAdmitted drives the real sign-up and verification:

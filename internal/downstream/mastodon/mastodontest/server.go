@@ -69,18 +69,39 @@ type Server struct {
 	scopes      []string // the token's scopes
 	tokenRole   string   // the role of the token's user
 	manageUsers bool     // whether that role has the Manage Users permission
+	// manageFederation: whether that role has Manage Federation, which the
+	// domain blocks need (DomainBlockPolicy).
+	manageFederation bool
+	blocks           map[string]*DomainBlock // by id
+	lastBlockID      int64
 }
 
 // NewServer starts a fake Mastodon that accepts token, a token of an Admin
 // with the scopes admin:read:accounts and admin:write:accounts, as the
 // integration guide says to make it. It stops when the test ends.
 func NewServer(t testing.TB, token string) *Server {
-	s := &Server{Token: token, accounts: map[string]*Account{}, suspensions: map[string]int{}, strikes: map[string]int{},
-		lastID: 109_000_000, scopes: []string{"admin:read:accounts", "admin:write:accounts"}, tokenRole: "Admin", manageUsers: true}
-	s.srv = httptest.NewServer(s.Faults.Wrap(s.authorized(s.routes()), writeError))
+	s := New(token)
+	s.srv = httptest.NewServer(s.Handler())
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// New makes a fake Mastodon that does not listen, for a program that serves
+// its Handler itself (e2e/fakemastodon); NewServer is New on a test server.
+// Its token has the accounts' scopes and the domain blocks' (admin:read:domain_blocks,
+// admin:write:domain_blocks), and an Admin's role, which has Manage Users and
+// Manage Federation.
+func New(token string) *Server {
+	return &Server{Token: token, accounts: map[string]*Account{}, suspensions: map[string]int{}, strikes: map[string]int{},
+		lastID: 109_000_000, tokenRole: "Admin", manageUsers: true, manageFederation: true,
+		blocks: map[string]*DomainBlock{}, lastBlockID: 0,
+		scopes: []string{"admin:read:accounts", "admin:write:accounts", "admin:read:domain_blocks", "admin:write:domain_blocks"}}
+}
+
+// Handler is the fake's API, its faults in front.
+func (s *Server) Handler() http.Handler {
+	return s.Faults.Wrap(s.authorized(s.routes()), writeError)
 }
 
 // AddAccount stores a local account as given, assigning an ID and a
@@ -174,6 +195,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/v1/admin/accounts/{id}/reject", s.guard(write, true, s.reject))
 	mux.Handle("POST /api/v1/admin/accounts/{id}/action", s.guard(write, false, s.action))
 	mux.Handle("POST /api/v1/admin/accounts/{id}/unsuspend", s.guard(write, true, s.unsuspend))
+	s.domainBlockRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		mastodonError(w, http.StatusNotFound, "Record not found")
 	})
