@@ -26,9 +26,9 @@ fuzz: ## explore past the seed corpora (which `make test` runs): register import
 	$(GO) run ./internal/pgtest/withdb $(GO) test -run=NONE -fuzz='^FuzzPages$$' -fuzztime=60s ./internal/app/
 	$(GO) run ./internal/pgtest/withdb $(GO) test -run=NONE -fuzz='^FuzzOAuthEndpoints$$' -fuzztime=60s ./internal/app/
 
-bench: ## coopgate and panva's oidc-provider under the same load, 10 s per scenario (see docs/benchmarks.md); not part of test
-	$(GO) run ./cmd/coopgate-bench -target both
+bench: ## coopgate and panva's oidc-provider under the same load, ID tokens in RS256 then ES256: 10 s per scenario and a 60 s Monday morning (see docs/benchmarks.md); not part of test
+	$(GO) run ./cmd/coopgate-bench -target both -algs RS256,ES256
 
 bench-growth: ## code grant and userinfo with 1k people, then with 100k people and 1M stored tokens
-	$(GO) run ./cmd/coopgate-bench -target coopgate -scenarios userinfo,code -people 1000
-	$(GO) run ./cmd/coopgate-bench -target coopgate -scenarios userinfo,code -people 100000 -tokens 1000000
+	$(GO) run ./cmd/coopgate-bench -target coopgate -algs RS256 -scenarios userinfo,code -people 1000
+	$(GO) run ./cmd/coopgate-bench -target coopgate -algs RS256 -scenarios userinfo,code -people 100000 -tokens 1000000

@@ -1,9 +1,10 @@
 // The benchmark's reference peer: panva's oidc-provider (OpenID Certified)
-// set up like coopgate — one confidential client, RS256, PKCE S256, rotating
-// refresh tokens, introspection — with a real HTML login form so that the
-// load tool drives the same authorize → form → code → token flow on both.
+// set up like coopgate — one confidential client, ID tokens signed with
+// ID_TOKEN_ALG (RS256 unless set), PKCE S256, rotating refresh tokens,
+// introspection — with a real HTML login form so that the load tool drives
+// the same authorize → form → code → token flow on both.
 //
-// Usage: PORT=4011 node server.mjs   (listens on 127.0.0.1 only)
+// Usage: PORT=4011 ID_TOKEN_ALG=ES256 node server.mjs   (listens on 127.0.0.1 only)
 
 import { createServer } from 'node:http';
 import * as crypto from 'node:crypto';
@@ -15,15 +16,21 @@ import Provider from 'oidc-provider';
 const PORT = Number(process.env.PORT || 4011);
 const ISSUER = `http://127.0.0.1:${PORT}`;
 
-// The load tool logs in as userN / PASSWORD (N in 0..ACCOUNT_COUNT-1).
-const ACCOUNT_COUNT = 64;
+// The load tool logs in as userN / PASSWORD (N in 0..ACCOUNT_COUNT-1):
+// 300 different members in the Monday morning scenario.
+const ACCOUNT_COUNT = 1000;
 const PASSWORD = 'bench-password-0123456789';
 
 // coopgate's argon2id costs (internal/password): 64 MiB, one pass, two lanes.
 const ARGON2 = { memoryKiB: 64 * 1024, passes: 1, parallelism: 2, tagLength: 32 };
 
+// The client's id_token_signed_response_alg, as coopgate's bench client
+// is set: RS256, ES256 or EdDSA.
+const ID_TOKEN_ALG = process.env.ID_TOKEN_ALG || 'RS256';
+
 const CLIENT = {
   client_id: 'bench',
+  id_token_signed_response_alg: ID_TOKEN_ALG,
   client_secret: 'bench-secret-0123456789',
   redirect_uris: ['http://127.0.0.1:9/cb'],
   grant_types: ['authorization_code', 'refresh_token'],
@@ -51,11 +58,26 @@ function makeAccounts() {
   return accounts;
 }
 
-// signingKeys returns a fresh RS256 JWKS: the peer keeps no state across runs.
+// keyParams are node:crypto's key pair types for each ID token algorithm:
+// RSA-2048, P-256 and Ed25519, as coopgate's keys.
+const keyParams = {
+  RS256: ['rsa', { modulusLength: 2048 }],
+  ES256: ['ec', { namedCurve: 'P-256' }],
+  EdDSA: ['ed25519', {}],
+};
+
+// signingKeys returns a fresh JWKS (the peer keeps no state across runs)
+// with an RS256 key and one for the client's algorithm: what coopgate
+// publishes, RS256 always and a key per algorithm its clients use.
 function signingKeys() {
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = privateKey.export({ format: 'jwk' });
-  return { keys: [{ ...jwk, alg: 'RS256', use: 'sig', kid: crypto.randomUUID() }] };
+  if (!keyParams[ID_TOKEN_ALG]) throw new Error(`ID_TOKEN_ALG ${ID_TOKEN_ALG}: not one of ${Object.keys(keyParams)}`);
+  const algs = [...new Set(['RS256', ID_TOKEN_ALG])];
+  const keys = algs.map((alg) => {
+    const { privateKey } = crypto.generateKeyPairSync(...keyParams[alg]);
+    return { ...privateKey.export({ format: 'jwk' }), alg, use: 'sig', kid: crypto.randomUUID() };
+  });
+  note(`ID tokens signed with ${ID_TOKEN_ALG}; key set: ${algs.join(', ')}`);
+  return { keys };
 }
 
 // passwordChecker picks the closest match to coopgate's argon2id hashing

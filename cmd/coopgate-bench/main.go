@@ -40,7 +40,10 @@ func main() {
 	flag.IntVar(&cfg.People, "people", 1000, "admitted people to seed coopgate's database with")
 	flag.IntVar(&cfg.Tokens, "tokens", 0, "further live tokens to seed coopgate's database with (half access, half refresh)")
 	flag.BoolVar(&cfg.Durable, "pg-durable", false, "run coopgate's PostgreSQL with fsync and synchronous commit on")
-	flag.StringVar(&cfg.Scenarios, "scenarios", "", "comma-separated subset of discovery,jwks,userinfo,introspection,refresh,code,login (empty: all)")
+	flag.StringVar(&cfg.Scenarios, "scenarios", "", "comma-separated subset of discovery,jwks,userinfo,introspection,refresh,code,login,monday (empty: all)")
+	flag.StringVar(&cfg.Algs, "algs", "RS256,ES256", "ID token algorithms (RS256, ES256, EdDSA), comma-separated: each a run of every server with its client set to it")
+	flag.IntVar(&cfg.Members, "members", 300, "different people in the Monday morning scenario, each logging in once")
+	flag.DurationVar(&cfg.Window, "window", time.Minute, "the Monday morning scenario's members arrive at random within this time")
 	flag.StringVar(&cfg.ProfileDir, "profile-dir", "", "save a CPU profile of coopgate for each scenario in this folder (pprof on its metrics listener)")
 	flag.Parse()
 

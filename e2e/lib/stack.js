@@ -29,6 +29,8 @@ export class Stack {
 
   // trustedProxies go into the configuration: a journey that plays clients
   // at many addresses sends X-Forwarded-For through the loopback "proxy".
+  // clients are further relying parties, { id, redirectURI, idTokenAlg },
+  // each with the sample service's secret.
   //
   // Each test file's stack keeps its configuration and log in a folder of
   // its own (artifacts/<file>/), so files run side by side (node --test runs
@@ -38,8 +40,9 @@ export class Stack {
   // host names the gateway in its issuer: passkeys need a domain name as
   // their relying party ID, so a journey with passkeys uses localhost (a
   // secure context to Chromium, as 127.0.0.1 is, but not an IP address).
-  constructor({ trustedProxies = [], name = stackName(), mastodon = null, host = '127.0.0.1' } = {}) {
+  constructor({ trustedProxies = [], clients = [], name = stackName(), mastodon = null, host = '127.0.0.1' } = {}) {
     this.trustedProxies = trustedProxies;
+    this.clients = clients;
     this.name = name;
     this.mastodon = mastodon;
     this.host = host;
@@ -194,7 +197,7 @@ clients:
     redirect_uris: [${s.rpURL}/callback]
     post_logout_redirect_uris: [${s.rpURL}/]
     scopes: [openid, profile, email, groups]
-policies:
+${s.clients.map((c) => clientYAML(s, c)).join('')}policies:
   dir: "${policiesDir}"
 log:
   format: json
@@ -208,6 +211,17 @@ function mastodonYAML(m) {
     enabled: true
     base_url: ${m.url}
     token: ${m.token}
+`;
+}
+
+function clientYAML(s, c) {
+  return `  - id: ${c.id}
+    name: ${c.id}
+    secret: ${s.clientSecret}
+    auth_method: client_secret_basic
+    redirect_uris: [${c.redirectURI}]
+    scopes: [openid, profile, email]
+    id_token_signed_response_alg: ${c.idTokenAlg}
 `;
 }
 

@@ -159,7 +159,7 @@ func (a *App) prepareKeys(ctx context.Context) error {
 		return fmt.Errorf("crypto_key: %w", err)
 	}
 	a.Devices = lockout.NewDevices(a.Config.Key(), a.Config.SecureCookies(), time.Now)
-	a.Keys = oidc.NewKeyring(a.Pool, a.Box, a.Config.Keys.PublishLead, a.Config.Keys.RetiredFor)
+	a.Keys = oidc.NewKeyring(a.Pool, a.Box, a.Config.Keys.PublishLead, a.Config.Keys.RetiredFor, oidc.AlgorithmsInUse(a.Config.Clients))
 	return a.Keys.Ensure(ctx)
 }
 

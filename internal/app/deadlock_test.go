@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/coopgate/coopgate/internal/apptest"
@@ -79,9 +80,23 @@ func memberWithRefreshToken(t *testing.T, pool *pgxpool.Pool, s *oidc.Storage, u
 	t.Helper()
 	ctx := context.Background()
 	personID := peopletest.Admitted(t, pool, username+"@example.coop").ID
-	code := &oidc.AuthRequest{ID: uuid.NewString(), ClientID: apptest.ClientID, PersonID: personID,
-		Scopes: []string{"openid", "offline_access"}, AMR: []string{"pwd"}, AuthTime: time.Now()}
-	_, token, _, err := s.CreateAccessAndRefreshTokens(ctx, code, "")
+	a, err := s.CreateAuthRequest(ctx, &zoidc.AuthRequest{ClientID: apptest.ClientID, RedirectURI: apptest.RedirectURI,
+		Scopes: []string{"openid", "offline_access"}, ResponseType: zoidc.ResponseTypeCode}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := uuid.NewString()
+	if err := s.CompleteAuthRequest(ctx, a.GetID(), personID, time.Now(), []string{"pwd"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveAuthCode(ctx, a.GetID(), code); err != nil {
+		t.Fatal(err)
+	}
+	exchanged, err := s.AuthRequestByCode(ctx, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, _, err := s.CreateAccessAndRefreshTokens(ctx, exchanged, "")
 	if err != nil {
 		t.Fatal(err)
 	}

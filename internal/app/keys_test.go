@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/coopgate/coopgate/internal/apptest"
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/config"
 )
 
@@ -31,10 +32,11 @@ func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
 		return tok, raw
 	}
 	oldTok, oldID := login()
-	kid, _, err := g.App.Keys.Rotate(ctx)
-	if err != nil {
-		t.Fatal(err)
+	rotated, _, err := g.App.Keys.Rotate(ctx, audit.System)
+	if err != nil || len(rotated) != 1 {
+		t.Fatalf("rotated %v, %v; want one RS256 key", rotated, err)
 	}
+	kid := rotated[0].ID
 	time.Sleep(5 * time.Millisecond)
 	_, newID := login()
 
@@ -45,10 +47,10 @@ func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
 			t.Errorf("%s ID token no longer verifies: %v", name, err)
 		}
 	}
-	if got := headerKID(t, newID); got != kid {
+	if _, got := joseHeader(t, newID); got != kid {
 		t.Errorf("new ID token signed by %q; want the rotated key %q", got, kid)
 	}
-	if headerKID(t, oldID) == kid {
+	if _, old := joseHeader(t, oldID); old == kid {
 		t.Error("old token claims the new key")
 	}
 	if _, err := r.Provider.UserInfo(ctx, oauth2.StaticTokenSource(oldTok)); err != nil {
@@ -56,11 +58,13 @@ func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
 	}
 }
 
-func headerKID(t *testing.T, raw string) string {
+// joseHeader is a JWS's alg and kid.
+func joseHeader(t *testing.T, raw string) (alg, kid string) {
 	t.Helper()
-	sig, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	sig, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
 	if err != nil || len(sig.Signatures) != 1 {
 		t.Fatalf("not a JWS: %v", err)
 	}
-	return sig.Signatures[0].Header.KeyID
+	h := sig.Signatures[0].Header
+	return h.Algorithm, h.KeyID
 }

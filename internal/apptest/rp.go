@@ -25,6 +25,13 @@ type RP struct {
 // profile, email, groups and offline_access).
 func NewRP(t testing.TB, g *Gateway, scopes ...string) *RP {
 	t.Helper()
+	return NewRPOf(t, g, ClientID, scopes...)
+}
+
+// NewRPOf is the relying party of another configured client, one with
+// ClientSecret and RedirectURI (e.g. a client on another ID token algorithm).
+func NewRPOf(t testing.TB, g *Gateway, clientID string, scopes ...string) *RP {
+	t.Helper()
 	p, err := gooidc.NewProvider(context.Background(), g.URL)
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
@@ -32,7 +39,7 @@ func NewRP(t testing.TB, g *Gateway, scopes ...string) *RP {
 	if len(scopes) == 0 {
 		scopes = []string{gooidc.ScopeOpenID, "profile", "email", "groups", gooidc.ScopeOfflineAccess}
 	}
-	return &RP{G: g, Provider: p, OAuth: &oauth2.Config{ClientID: ClientID, ClientSecret: ClientSecret,
+	return &RP{G: g, Provider: p, OAuth: &oauth2.Config{ClientID: clientID, ClientSecret: ClientSecret,
 		Endpoint: endpoint(p), RedirectURL: RedirectURI, Scopes: scopes}}
 }
 
@@ -86,7 +93,7 @@ func (r *RP) Tokens(t testing.TB, browser *http.Client, p Person) *oauth2.Token 
 func (r *RP) VerifyIDToken(t testing.TB, tok *oauth2.Token, nonce string) *gooidc.IDToken {
 	t.Helper()
 	raw, _ := tok.Extra("id_token").(string)
-	idt, err := r.Provider.Verifier(&gooidc.Config{ClientID: ClientID}).Verify(context.Background(), raw)
+	idt, err := r.Provider.Verifier(&gooidc.Config{ClientID: r.OAuth.ClientID}).Verify(context.Background(), raw)
 	if err != nil {
 		t.Fatalf("ID token: %v", err)
 	}
@@ -102,6 +109,18 @@ func (r *RP) LoggedIn(t testing.TB, p Person) *http.Client {
 	browser := Browser(t)
 	r.Code(t, browser, NewFlow(), p.Email, p.Password)
 	return browser
+}
+
+// WantLoggedIn checks whether a new login from the relying party goes
+// straight through (the session lives) or asks for a password.
+func (r *RP) WantLoggedIn(t testing.TB, browser *http.Client, want bool) {
+	t.Helper()
+	resp, body := Get(t, browser, r.AuthURL(NewFlow()))
+	resp, _ = Follow(t, browser, r.G.URL, resp, body)
+	loc, _ := resp.Location()
+	if got := loc != nil && strings.HasPrefix(loc.String(), RedirectURI); got != want {
+		t.Errorf("logged in: %v; want %v (login ended at %d %v)", got, want, resp.StatusCode, loc)
+	}
 }
 
 // ConfirmLogout asks for RP-initiated logout with params, clicks the

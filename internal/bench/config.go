@@ -25,15 +25,18 @@ type Config struct {
 	PeerDir     string
 	Pin         bool
 	// Coopgate's setup, when the benchmark starts it.
-	CoopgateDir string    // module root to build ./cmd/coopgate in
-	CoopgateBin string    // a built coopgate binary to run instead
-	People      int       // admitted people to seed
-	Tokens      int       // further live tokens to seed
-	Durable     bool      // PostgreSQL with fsync on
-	Scenarios   string    // comma-separated scenario keys; empty: all
-	ProfileDir  string    // where to save a CPU profile of coopgate per scenario; empty: none
-	Stdout      io.Writer // the report
-	Log         io.Writer // progress and the servers' own output
+	CoopgateDir string        // module root to build ./cmd/coopgate in
+	CoopgateBin string        // a built coopgate binary to run instead
+	People      int           // admitted people to seed
+	Tokens      int           // further live tokens to seed
+	Durable     bool          // PostgreSQL with fsync on
+	Scenarios   string        // comma-separated scenario keys; empty: all
+	Algs        string        // comma-separated ID token algorithms, each a run of every server
+	Members     int           // different people in the Monday morning scenario
+	Window      time.Duration // the Monday morning scenario's arrivals are spread over it
+	ProfileDir  string        // where to save a CPU profile of coopgate per scenario; empty: none
+	Stdout      io.Writer     // the report
+	Log         io.Writer     // progress and the servers' own output
 }
 
 // Validate reports every problem with the configuration at once.
@@ -61,6 +64,13 @@ func (c Config) Validate() error {
 	if _, err := c.chosenScenarios(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := c.algorithms(); err != nil {
+		errs = append(errs, err)
+	}
+	check(c.Members < 1 || c.Members > peerAccounts, "-members: %d is not within [1, %d]", c.Members, peerAccounts)
+	check(c.Target != "peer" && c.CoopgateURL == "" && c.Members > c.People,
+		"-members: %d is more than the %d -people coopgate is seeded with", c.Members, c.People)
+	check(c.Window <= 0 || c.Window > 10*time.Minute, "-window: %v is not within (0, 10m]", c.Window)
 	check(c.ServerPID > 0 && c.externalCount() != 1,
 		"-server-pid: needs exactly one selected target given by its URL (the others are started, so their pid is known)")
 	return errors.Join(errs...)
@@ -103,15 +113,16 @@ type plannedTarget struct {
 	pid    int
 }
 
-// targets lists the chosen servers, coopgate first, never run at once.
-func (c Config) targets(pin Pinning) []plannedTarget {
+// targets lists the chosen servers, coopgate first, never run at once,
+// their client's ID tokens signed with alg.
+func (c Config) targets(pin Pinning, alg string) []plannedTarget {
 	var ts []plannedTarget
 	if c.Target != "peer" {
 		ts = append(ts, plannedTarget{target: &Coopgate{Dir: c.CoopgateDir, Binary: c.CoopgateBin, People: c.People,
-			Tokens: c.Tokens, Durable: c.Durable, Pin: pin, Log: c.Log}, url: c.CoopgateURL})
+			Tokens: c.Tokens, Durable: c.Durable, Alg: alg, Pin: pin, Log: c.Log}, url: c.CoopgateURL})
 	}
 	if c.Target != "coopgate" {
-		ts = append(ts, plannedTarget{target: &Peer{Dir: c.PeerDir, Pin: pin, Log: c.Log}, url: c.PeerURL})
+		ts = append(ts, plannedTarget{target: &Peer{Dir: c.PeerDir, Alg: alg, Pin: pin, Log: c.Log}, url: c.PeerURL})
 	}
 	for i := range ts {
 		if ts[i].url != "" {
@@ -119,6 +130,24 @@ func (c Config) targets(pin Pinning) []plannedTarget {
 		}
 	}
 	return ts
+}
+
+// idTokenAlgorithms are those both servers can sign ID tokens with.
+var idTokenAlgorithms = []string{"RS256", "ES256", "EdDSA"}
+
+// algorithms are the ID token algorithms -algs chose, in its order.
+func (c Config) algorithms() ([]string, error) {
+	var algs []string
+	for _, a := range strings.Split(c.Algs, ",") {
+		a = strings.TrimSpace(a)
+		if !slices.Contains(idTokenAlgorithms, a) {
+			return nil, fmt.Errorf("-algs: %q is not one of %s", a, strings.Join(idTokenAlgorithms, ", "))
+		}
+		if !slices.Contains(algs, a) {
+			algs = append(algs, a)
+		}
+	}
+	return algs, nil
 }
 
 // chosenScenarios is the set -scenarios chose, nil for all.

@@ -17,7 +17,8 @@ func mustParse(t *testing.T, raw string) *url.URL {
 }
 
 func validConfig() Config {
-	return Config{Target: "peer", Duration: 3 * time.Second, Concurrency: 8, Users: 8, People: 1000}
+	return Config{Target: "peer", Duration: 3 * time.Second, Concurrency: 8, Users: 8, People: 1000,
+		Algs: "RS256,ES256", Members: 300, Window: time.Minute}
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
@@ -34,6 +35,11 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		{"pid without url", func(c *Config) { c.ServerPID = 42 }, []string{"-server-pid"}},
 		{"pid with one url", func(c *Config) { c.ServerPID = 42; c.PeerURL = "http://127.0.0.1:4011" }, nil},
 		{"some scenarios", func(c *Config) { c.Scenarios = "userinfo, code" }, nil},
+		{"an algorithm the servers do not offer", func(c *Config) { c.Algs = "RS256, HS256" }, []string{`-algs: "HS256"`}},
+		{"EdDSA alone", func(c *Config) { c.Algs = "EdDSA" }, nil},
+		{"more members than seeded people", func(c *Config) { c.Target = "both"; c.People = 100 },
+			[]string{"-members: 300 is more than the 100 -people"}},
+		{"no Monday window", func(c *Config) { c.Window = 0; c.Members = 5000 }, []string{"-window", "-members: 5000"}},
 		{"unknown scenario and no people", func(c *Config) { c.Scenarios = "userinfo,logn"; c.People = 0 },
 			[]string{`-scenarios: "logn"`, "-people"}},
 	} {

@@ -39,6 +39,7 @@ type Coopgate struct {
 	People  int    // people to seed
 	Tokens  int    // extra live tokens to seed
 	Durable bool   // PostgreSQL with fsync and synchronous commit
+	Alg     string // the client's id_token_signed_response_alg; empty: RS256
 	Pin     Pinning
 	Log     io.Writer
 
@@ -137,7 +138,7 @@ func (c *Coopgate) prepareDatabase(ctx context.Context) (string, string, error) 
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	c.metricsAddr = "127.0.0.1:" + strconv.Itoa(metricsPort)
 	path := filepath.Join(c.tmp, "coopgate.yaml")
-	yaml := coopgateConfig(base, c.metricsAddr, c.cluster.URL("coopgate"))
+	yaml := coopgateConfig(base, c.metricsAddr, c.cluster.URL("coopgate"), c.alg())
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		return "", "", err
 	}
@@ -155,10 +156,17 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 	return err
 }
 
-// coopgateConfig is the server's configuration: the peer's client, quiet
-// logs (an access-log line per request would be measured too), metrics
-// (and pprof) on a listener of their own.
-func coopgateConfig(issuer, metricsAddr, dbURL string) string {
+func (c *Coopgate) alg() string {
+	if c.Alg == "" {
+		return "RS256"
+	}
+	return c.Alg
+}
+
+// coopgateConfig is the server's configuration: the peer's client, its ID
+// tokens signed with alg, quiet logs (an access-log line per request would
+// be measured too), metrics (and pprof) on a listener of their own.
+func coopgateConfig(issuer, metricsAddr, dbURL, alg string) string {
 	bc := benchClient()
 	listen := strings.TrimPrefix(issuer, "http://")
 	return `issuer: ` + issuer + `
@@ -176,8 +184,18 @@ clients:
     auth_method: client_secret_basic
     redirect_uris: [` + bc.RedirectURI + `]
     scopes: [openid, profile, email, offline_access]
-log: {format: text, level: warn}
+` + algLine(alg) + `log: {format: text, level: warn}
 `
+}
+
+// algLine sets the client's ID token algorithm, unless it is the default:
+// a build from before the setting existed (-coopgate-bin) then still takes
+// the configuration, for RS256.
+func algLine(alg string) string {
+	if alg == "RS256" {
+		return ""
+	}
+	return "    id_token_signed_response_alg: " + alg + "\n"
 }
 
 func secret(n int) string {
@@ -220,6 +238,7 @@ func (c *Coopgate) describe() []string {
 		fmt.Sprintf("seeded with %d admitted people and %d further live tokens; the load signs in as %d of them, spread over the table",
 			c.People, c.Tokens, min(c.People, coopgateLoginAccounts)),
 		"the client asks for offline_access: coopgate issues a refresh token only then, the peer always, so both issue one per code grant",
+		"ID tokens signed with " + c.alg() + " (id_token_signed_response_alg)",
 	}
 }
 
@@ -273,8 +292,11 @@ func (c *Coopgate) Login(ctx context.Context, hc *http.Client, authorizeURL stri
 // Account i is one of coopgateLoginAccounts people spread evenly over the
 // seeded ones, so that with many people the load does not touch only the
 // first rows of each index.
-func (c *Coopgate) Account(i int) Account {
-	n := min(max(c.People, 1), coopgateLoginAccounts)
+func (c *Coopgate) Account(i int) Account { return c.Member(i, coopgateLoginAccounts) }
+
+// Member i of n different people, spread evenly over the seeded ones.
+func (c *Coopgate) Member(i, n int) Account {
+	n = min(max(c.People, 1), n)
 	stride := max(c.People/n, 1)
 	return Account{
 		Username: "bench" + strconv.Itoa((i%n)*stride) + "@bench.test",

@@ -3,6 +3,9 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -50,7 +53,7 @@ func (s *stats) errorCount() int {
 // fail counts err under its text, which the code keeps free of per-request
 // detail so that one kind of failure is one line in the report.
 func (s *stats) fail(err error) {
-	kind := err.Error()
+	kind := errorKind(err)
 	if len(kind) > 160 {
 		kind = kind[:160] + "…"
 	}
@@ -58,6 +61,24 @@ func (s *stats) fail(err error) {
 		kind = "other errors"
 	}
 	s.errors[kind]++
+}
+
+// errorKind is err's text without per-request detail: the HTTP client's
+// errors name the whole URL, ids and all, which would make every timeout a
+// kind of its own.
+func errorKind(err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err.Error()
+	}
+	what := ue.Err.Error()
+	if ue.Timeout() {
+		what = "timed out"
+	}
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		return fmt.Sprintf("%s %s: %s", strings.ToUpper(ue.Op), pathShape(u), what)
+	}
+	return fmt.Sprintf("%s: %s", strings.ToUpper(ue.Op), what)
 }
 
 // loadShare is the load generator's CPU time per second of wall-clock

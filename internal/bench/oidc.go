@@ -12,8 +12,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // requestTimeout bounds one request (or one whole login): far above any
@@ -285,6 +288,50 @@ func (rp *relyingParty) userinfo(ctx context.Context, accessToken string) error 
 		return errors.New("GET userinfo: sub or email missing")
 	}
 	return nil
+}
+
+// verifyIDToken checks that an ID token is signed with alg by a key of the
+// server's key set, and is for this client: a check made once per scenario,
+// untimed.
+func (rp *relyingParty) verifyIDToken(ctx context.Context, raw, alg string) error {
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+	if err != nil {
+		return fmt.Errorf("ID token not signed with %s: %w", alg, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rp.ep.JWKS, nil)
+	if err != nil {
+		return err
+	}
+	var set jose.JSONWebKeySet
+	if err := doJSON(rp.http, req, &set); err != nil {
+		return err
+	}
+	keys := set.Key(jws.Signatures[0].Header.KeyID)
+	if len(keys) != 1 {
+		return fmt.Errorf("ID token's key %q: %d in the key set", jws.Signatures[0].Header.KeyID, len(keys))
+	}
+	payload, err := jws.Verify(keys[0])
+	if err != nil {
+		return fmt.Errorf("ID token: %w", err)
+	}
+	var claims struct {
+		Iss string `json:"iss"`
+		Aud any    `json:"aud"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil || claims.Iss != rp.ep.Issuer || !audienceHas(claims.Aud, rp.client.ID) {
+		return fmt.Errorf("ID token: issuer %q, audience %v (%v)", claims.Iss, claims.Aud, err)
+	}
+	return nil
+}
+
+func audienceHas(aud any, id string) bool {
+	switch a := aud.(type) {
+	case string:
+		return a == id
+	case []any:
+		return slices.Contains(a, any(id))
+	}
+	return false
 }
 
 func (rp *relyingParty) introspect(ctx context.Context, accessToken string) error {

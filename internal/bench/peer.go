@@ -14,13 +14,19 @@ import (
 	"time"
 )
 
-// peerAccounts is how many userN accounts bench/peer/server.mjs creates.
-const peerAccounts = 64
+// peerAccounts is how many userN accounts bench/peer/server.mjs creates;
+// the load signs in as the first peerLoginAccounts of them (as many as
+// coopgate's), the Monday morning scenario as up to all of them.
+const (
+	peerAccounts      = 1000
+	peerLoginAccounts = 64
+)
 
 // Peer is panva's oidc-provider run by bench/peer/server.mjs.
 type Peer struct {
 	Dir  string  // the bench/peer directory
 	Port int     // 0 picks a free port
+	Alg  string  // the client's ID token algorithm; empty: RS256
 	Pin  Pinning // where the server runs
 	Log  io.Writer
 	proc *serverProcess
@@ -42,6 +48,9 @@ func (p *Peer) Start(ctx context.Context) (string, int, error) {
 		}
 	}
 	env := []string{"PORT=" + strconv.Itoa(port)}
+	if p.Alg != "" {
+		env = append(env, "ID_TOKEN_ALG="+p.Alg)
+	}
 	if !p.argon2Loads(ctx) {
 		env = append(env, "PASSWORD_CHECK=scrypt")
 	}
@@ -105,11 +114,13 @@ func (p *Peer) Login(ctx context.Context, c *http.Client, authorizeURL string, w
 	return browse(ctx, c, authorizeURL, f, who)
 }
 
-func (p *Peer) Account(i int) Account {
-	return Account{
-		Username: "user" + strconv.Itoa(i%peerAccounts),
-		Password: "bench-password-0123456789",
-	}
+func (p *Peer) Account(i int) Account { return p.member(i % peerLoginAccounts) }
+
+// Member i of n different people: userI.
+func (p *Peer) Member(i, _ int) Account { return p.member(i % peerAccounts) }
+
+func (p *Peer) member(i int) Account {
+	return Account{Username: "user" + strconv.Itoa(i), Password: benchPassword}
 }
 
 func (p *Peer) Client() Client { return benchClient() }

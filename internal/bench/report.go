@@ -12,10 +12,10 @@ import (
 
 // report is the markdown the run ends with.
 type report struct {
-	cfg     Config
-	pin     Pinning
-	servers []serverResult
-	when    time.Time
+	cfg  Config
+	pin  Pinning
+	runs []algRun // one per ID token algorithm, in -algs' order
+	when time.Time
 	// 1-minute load averages around the run: the benchmark itself adds
 	// about 2 (server + load generator), more means others competed.
 	loadBefore, loadAfter float64
@@ -37,9 +37,14 @@ func (r report) write() error {
 func (r report) markdown() string {
 	var b strings.Builder
 	r.header(&b)
-	r.scenarioTable(&b)
-	r.loadWarnings(&b)
-	r.serverTable(&b)
+	for _, run := range r.runs {
+		fmt.Fprintf(&b, "## ID tokens signed with %s\n\n", run.alg)
+		run.notes(&b)
+		run.scenarioTable(&b)
+		run.mondayTable(&b, r.cfg)
+		run.loadWarnings(&b, r.pin)
+		run.serverTable(&b)
+	}
 	r.errorSection(&b)
 	return b.String()
 }
@@ -51,19 +56,30 @@ func (r report) header(b *strings.Builder) {
 	fmt.Fprintf(b, "- %s\n", r.pin)
 	fmt.Fprintf(b, "- machine load average (1 min): %.2f before, %.2f after; the benchmark adds about 2, more means other processes competed and the figures are noisy\n",
 		r.loadBefore, r.loadAfter)
-	for _, s := range r.servers {
+	b.WriteString("- each algorithm is a run of its own: every server started afresh with its client's ID tokens signed with it\n")
+	b.WriteString("- ratio = coopgate / peer: above 1 means coopgate serves more per second, or (memory, ready time) uses more\n\n")
+}
+
+// notes are the setup facts of this run's servers.
+func (run algRun) notes(b *strings.Builder) {
+	for _, s := range run.servers {
 		for _, n := range s.notes {
 			fmt.Fprintf(b, "- %s: %s\n", s.name, n)
 		}
 	}
-	b.WriteString("- ratio = coopgate / peer: above 1 means coopgate serves more per second, or (memory, ready time) uses more\n\n")
+	if len(run.servers) > 0 {
+		b.WriteString("\n")
+	}
 }
 
-func (r report) scenarioTable(b *strings.Builder) {
+func (run algRun) scenarioTable(b *strings.Builder) {
 	b.WriteString("| scenario | coopgate req/s | p50 | p99 | CPU/op | peer req/s | p50 | p99 | CPU/op | ratio | ratio per CPU-s |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	cg, peer := r.server("coopgate"), r.server("peer")
-	for _, name := range r.scenarioNames() {
+	cg, peer := run.server("coopgate"), run.server("peer")
+	for _, name := range run.scenarioNames() {
+		if name == mondayName {
+			continue // a table of its own
+		}
 		c, p := cg.scenario(name), peer.scenario(name)
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", name, statCells(c), statCells(p),
 			ratio(rateOf(c), rateOf(p)), ratio(cpuOf(p), cpuOf(c)))
@@ -83,14 +99,48 @@ func cpuOf(s *stats) float64 {
 // the load generator's limit rather than the server's.
 const busyLoad = 0.85
 
+// mondayTable gives the Monday morning scenario per server: how many of
+// the members got through, how long each waited, and when the last was done.
+func (run algRun) mondayTable(b *strings.Builder, cfg Config) {
+	cg, peer := run.server("coopgate").scenario(mondayName), run.server("peer").scenario(mondayName)
+	if cg == nil && peer == nil {
+		return
+	}
+	fmt.Fprintf(b, "| Monday morning: %d members arrive at random within %v, each one whole login (authorize → login form → password → code → token → userinfo) | coopgate | peer |\n|---|---:|---:|\n",
+		cfg.Members, cfg.Window)
+	rows := []struct {
+		label string
+		cell  func(*stats) string
+	}{
+		{"logged in", func(s *stats) string { return fmt.Sprint(s.requests) }},
+		{"errors", func(s *stats) string { return fmt.Sprint(s.errorCount()) }},
+		{"p50 of a member's whole login", func(s *stats) string { return fmtLatency(s.latency.quantile(0.5)) }},
+		{"p99", func(s *stats) string { return fmtLatency(s.latency.quantile(0.99)) }},
+		{"slowest", func(s *stats) string { return fmtLatency(s.latency.quantile(1)) }},
+		{"first arrival → last member in", func(s *stats) string { return fmtLatency(s.elapsed) }},
+		{"CPU per login (db)", func(s *stats) string { return cpuCell(s) }},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(b, "| %s | %s | %s |\n", row.label, mondayCell(cg, row.cell), mondayCell(peer, row.cell))
+	}
+	b.WriteString("\n")
+}
+
+func mondayCell(s *stats, cell func(*stats) string) string {
+	if s == nil {
+		return "—"
+	}
+	return cell(s)
+}
+
 // loadWarnings names scenarios where the pinned load generator was nearly
 // saturated: there a faster server could not have shown it.
-func (r report) loadWarnings(b *strings.Builder) {
-	if !r.pin.Enabled {
+func (run algRun) loadWarnings(b *strings.Builder, pin Pinning) {
+	if !pin.Enabled {
 		return
 	}
 	warned := false
-	for _, s := range r.servers {
+	for _, s := range run.servers {
 		for _, sc := range s.scenarios {
 			if share := sc.stats.loadShare(); share > busyLoad {
 				fmt.Fprintf(b, "- ⚠ %s / %s: the load generator was %.0f%% busy on its CPU; the figure may be its limit, not the server's\n",
@@ -104,8 +154,8 @@ func (r report) loadWarnings(b *strings.Builder) {
 	}
 }
 
-func (r report) serverTable(b *strings.Builder) {
-	cg, peer := r.server("coopgate"), r.server("peer")
+func (run algRun) serverTable(b *strings.Builder) {
+	cg, peer := run.server("coopgate"), run.server("peer")
 	b.WriteString("| server | coopgate | peer | ratio |\n|---|---:|---:|---:|\n")
 	row := func(label string, get func(*serverResult) (float64, bool), format func(float64) string) {
 		cv, cok := get(cg)
@@ -124,14 +174,15 @@ func (r report) errorSection(b *strings.Builder) {
 		return
 	}
 	b.WriteString("## ERRORS\n\n")
-	for _, s := range r.servers {
-		if s.err != nil {
-			fmt.Fprintf(b, "- **%s could not be measured: %v**\n", s.name, s.err)
-		}
-		for _, sc := range s.scenarios {
-			kinds := sortedKinds(sc.stats.errors)
-			for _, k := range kinds {
-				fmt.Fprintf(b, "- **%s / %s: %d × %s**\n", s.name, sc.name, sc.stats.errors[k], k)
+	for _, run := range r.runs {
+		for _, s := range run.servers {
+			if s.err != nil {
+				fmt.Fprintf(b, "- **%s (%s) could not be measured: %v**\n", s.name, run.alg, s.err)
+			}
+			for _, sc := range s.scenarios {
+				for _, k := range sortedKinds(sc.stats.errors) {
+					fmt.Fprintf(b, "- **%s (%s) / %s: %d × %s**\n", s.name, run.alg, sc.name, sc.stats.errors[k], k)
+				}
 			}
 		}
 	}
@@ -141,30 +192,32 @@ func (r report) errorSection(b *strings.Builder) {
 // failures counts failed operations and servers that could not be measured.
 func (r report) failures() int {
 	n := 0
-	for _, s := range r.servers {
-		if s.err != nil {
-			n++
-		}
-		for _, sc := range s.scenarios {
-			n += sc.stats.errorCount()
+	for _, run := range r.runs {
+		for _, s := range run.servers {
+			if s.err != nil {
+				n++
+			}
+			for _, sc := range s.scenarios {
+				n += sc.stats.errorCount()
+			}
 		}
 	}
 	return n
 }
 
-func (r report) server(name string) *serverResult {
-	for i := range r.servers {
-		if r.servers[i].name == name {
-			return &r.servers[i]
+func (run algRun) server(name string) *serverResult {
+	for i := range run.servers {
+		if run.servers[i].name == name {
+			return &run.servers[i]
 		}
 	}
 	return nil
 }
 
 // scenarioNames lists the scenarios any server ran, in the order run.
-func (r report) scenarioNames() []string {
+func (run algRun) scenarioNames() []string {
 	var names []string
-	for _, s := range r.servers {
+	for _, s := range run.servers {
 		for _, sc := range s.scenarios {
 			if !slices.Contains(names, sc.name) {
 				names = append(names, sc.name)
@@ -195,15 +248,22 @@ func statCells(s *stats) string {
 	if s.errorCount() > 0 {
 		mark = " ⚠"
 	}
-	cpu := "—"
-	if u := s.cpuPerOp(); u.total > 0 {
-		cpu = fmtLatency(u.total)
-		if u.helpers >= time.Microsecond {
-			cpu += " (db " + fmtLatency(u.helpers) + ")"
-		}
-	}
 	return fmt.Sprintf("%.0f%s | %s | %s | %s", s.rate(), mark, fmtLatency(s.latency.quantile(0.5)),
-		fmtLatency(s.latency.quantile(0.99)), cpu)
+		fmtLatency(s.latency.quantile(0.99)), cpuCell(s))
+}
+
+// cpuCell is the server's CPU time per operation, the database's share in
+// brackets.
+func cpuCell(s *stats) string {
+	u := s.cpuPerOp()
+	if u.total <= 0 {
+		return "—"
+	}
+	cpu := fmtLatency(u.total)
+	if u.helpers >= time.Microsecond {
+		cpu += " (db " + fmtLatency(u.helpers) + ")"
+	}
+	return cpu
 }
 
 func rateOf(s *stats) float64 {

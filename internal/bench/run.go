@@ -20,6 +20,13 @@ const (
 	idleSettle = time.Second
 )
 
+// algRun is every server measured with its client's ID tokens signed
+// with one algorithm.
+type algRun struct {
+	alg     string
+	servers []serverResult
+}
+
 // serverResult is everything measured on one server.
 type serverResult struct {
 	name      string
@@ -53,11 +60,16 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	fmt.Fprintln(cfg.Log, "pinning:", pin)
 	loadBefore := loadAverage()
-	var results []serverResult
-	for _, p := range cfg.targets(pin) {
-		results = append(results, measureServer(ctx, cfg, p))
+	algs, _ := cfg.algorithms() // checked by Validate
+	var runs []algRun
+	for _, alg := range algs {
+		run := algRun{alg: alg}
+		for _, p := range cfg.targets(pin, alg) {
+			run.servers = append(run.servers, measureServer(ctx, cfg, p, alg))
+		}
+		runs = append(runs, run)
 	}
-	r := report{cfg: cfg, pin: pin, servers: results, when: time.Now().UTC(),
+	r := report{cfg: cfg, pin: pin, runs: runs, when: time.Now().UTC(),
 		loadBefore: loadBefore, loadAfter: loadAverage()}
 	if err := r.write(); err != nil {
 		return err
@@ -68,9 +80,9 @@ func Run(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// measureServer starts (or finds) one server, runs every scenario on it
-// and stops it again.
-func measureServer(ctx context.Context, cfg Config, p plannedTarget) serverResult {
+// measureServer starts (or finds) one server, its client's ID tokens
+// signed with alg, runs every scenario on it and stops it again.
+func measureServer(ctx context.Context, cfg Config, p plannedTarget, alg string) serverResult {
 	res := serverResult{name: p.target.Name(), pid: p.pid}
 	transport := newTransport(max(cfg.Concurrency, cfg.Users))
 	defer transport.CloseIdleConnections()
@@ -92,7 +104,7 @@ func measureServer(ctx context.Context, cfg Config, p plannedTarget) serverResul
 		res.err = err
 		return res
 	}
-	res.scenarios = runScenarios(ctx, cfg, newSuite(p.target, base, ep, transport, cfg, newCPUMeter(res.pid, p.target)))
+	res.scenarios = runScenarios(ctx, cfg, newSuite(p.target, alg, base, ep, transport, cfg, newCPUMeter(res.pid, p.target)))
 	res.end, _ = readMemory(res.pid)
 	if n, ok := p.target.(noter); ok {
 		res.notes = n.Notes()
@@ -141,8 +153,12 @@ func runScenarios(ctx context.Context, cfg Config, s *suite) []scenarioResult {
 	var out []scenarioResult
 	chosen, _ := cfg.chosenScenarios() // checked by Validate
 	for _, sc := range s.scenarios(chosen) {
-		fmt.Fprintf(cfg.Log, "%s: %s…\n", s.target.Name(), sc.name)
-		waitProfile := startProfile(ctx, s.target, cfg.ProfileDir, sc.key, cfg.Warmup+cfg.Duration, cfg.Log)
+		fmt.Fprintf(cfg.Log, "%s (%s): %s…\n", s.target.Name(), s.alg, sc.name)
+		span := cfg.Warmup + cfg.Duration
+		if sc.key == "monday" {
+			span = cfg.Window + 5*time.Second // and the last ones to finish
+		}
+		waitProfile := startProfile(ctx, s.target, cfg.ProfileDir, s.alg+"-"+sc.key, span, cfg.Log)
 		st, err := sc.run(ctx)
 		waitProfile()
 		if st == nil {
@@ -153,7 +169,7 @@ func runScenarios(ctx context.Context, cfg Config, s *suite) []scenarioResult {
 		}
 		out = append(out, scenarioResult{name: sc.name, stats: st})
 		if n := st.errorCount(); n > 0 {
-			fmt.Fprintf(cfg.Log, "!!! %s: %s: %d ERRORS\n", s.target.Name(), sc.name, n)
+			fmt.Fprintf(cfg.Log, "!!! %s (%s): %s: %d ERRORS\n", s.target.Name(), s.alg, sc.name, n)
 		}
 	}
 	return out

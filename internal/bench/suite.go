@@ -20,9 +20,10 @@ const codeBatch = 200
 
 // newSuite prepares the scenarios against the server at baseURL, whose
 // discovery document said ep.
-func newSuite(t Target, baseURL string, ep endpoints, transport http.RoundTripper, cfg Config, cpu *cpuMeter) *suite {
+func newSuite(t Target, alg, baseURL string, ep endpoints, transport http.RoundTripper, cfg Config, cpu *cpuMeter) *suite {
 	s := &suite{
 		target:    t,
+		alg:       alg,
 		cpu:       cpu,
 		rp:        &relyingParty{http: newHTTPClient(transport), client: t.Client(), ep: ep},
 		transport: transport,
@@ -31,6 +32,8 @@ func newSuite(t Target, baseURL string, ep endpoints, transport http.RoundTrippe
 		warmup:    cfg.Warmup,
 		workers:   cfg.Concurrency,
 		users:     cfg.Users,
+		members:   cfg.Members,
+		window:    cfg.Window,
 	}
 	for range s.workers {
 		s.sessions = append(s.sessions, newBrowser(transport))
@@ -41,6 +44,7 @@ func newSuite(t Target, baseURL string, ep endpoints, transport http.RoundTrippe
 // suite runs every scenario against one server.
 type suite struct {
 	target    Target
+	alg       string // what the client's ID tokens must be signed with
 	rp        *relyingParty
 	transport http.RoundTripper
 	baseURL   string
@@ -48,6 +52,8 @@ type suite struct {
 	warmup    time.Duration
 	workers   int
 	users     int
+	members   int            // Monday morning: how many different people arrive
+	window    time.Duration  // ... spread over this long
 	sessions  []*http.Client // per worker, a browser that stays signed in
 	cpu       *cpuMeter      // the server's CPU time; nil if unknown
 }
@@ -62,8 +68,12 @@ type scenario struct {
 
 // scenarioKeys are the scenarios in the order they run.
 func scenarioKeys() []string {
-	return []string{"discovery", "jwks", "userinfo", "introspection", "refresh", "code", "login"}
+	return []string{"discovery", "jwks", "userinfo", "introspection", "refresh", "code", "login", "monday"}
 }
+
+// mondayName is the Monday morning scenario's name in the report, which
+// gives it a table of its own.
+const mondayName = "Monday morning"
 
 // scenarios lists those chosen (nil: all), in scenarioKeys' order.
 func (s *suite) scenarios(chosen map[string]bool) []scenario {
@@ -75,6 +85,7 @@ func (s *suite) scenarios(chosen map[string]bool) []scenario {
 		{"refresh", "refresh (rotating chain)", s.refreshChain},
 		{"code", "code grant (token exchange)", s.codeGrant},
 		{"login", "complete login", s.completeLogin},
+		{"monday", mondayName, s.mondayMorning},
 	}
 	if chosen == nil {
 		return all
@@ -158,16 +169,22 @@ func (s *suite) refreshChain(ctx context.Context) (*stats, error) {
 // and again: authorize, login form, code, token, userinfo, all timed as one.
 func (s *suite) completeLogin(ctx context.Context) (*stats, error) {
 	return s.measure(ctx, s.users, func(ctx context.Context, w int) error {
-		code, verifier, err := s.rp.signIn(ctx, s.target, newBrowser(s.transport), s.target.Account(w))
-		if err != nil {
-			return err
-		}
-		tok, err := s.rp.exchange(ctx, code, verifier)
-		if err != nil {
-			return err
-		}
-		return s.rp.userinfo(ctx, tok.AccessToken)
+		return s.completeFlow(ctx, newBrowser(s.transport), s.target.Account(w))
 	}), nil
+}
+
+// completeFlow is one login from browser: authorize, the login form, the
+// code, the token and userinfo.
+func (s *suite) completeFlow(ctx context.Context, browser *http.Client, who Account) error {
+	code, verifier, err := s.rp.signIn(ctx, s.target, browser, who)
+	if err != nil {
+		return err
+	}
+	tok, err := s.rp.exchange(ctx, code, verifier)
+	if err != nil {
+		return err
+	}
+	return s.rp.userinfo(ctx, tok.AccessToken)
 }
 
 // session is worker w's browser; the first authorization through it signs
@@ -185,6 +202,12 @@ func (s *suite) freshTokens(ctx context.Context) ([]tokens, error) {
 		if toks[w], err = s.rp.exchange(ctx, code, verifier); err != nil {
 			return nil, fmt.Errorf("setup: token: %w", err)
 		}
+	}
+	// As a relying party would: the ID token verifies with the published
+	// key of the algorithm the client is set to, so that figures said to be
+	// of that algorithm are.
+	if err := s.rp.verifyIDToken(ctx, toks[0].IDToken, s.alg); err != nil {
+		return nil, fmt.Errorf("setup: %w", err)
 	}
 	return toks, nil
 }

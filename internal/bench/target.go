@@ -17,8 +17,11 @@ type Target interface {
 	// off the server (to the relying party), signing in as who if asked.
 	// c carries the browser's cookies and must not follow redirects.
 	Login(ctx context.Context, c *http.Client, authorizeURL string, who Account) (*url.URL, error)
-	// Account is the i-th of the accounts the server was seeded with.
+	// Account is the i-th of the accounts the load signs in as.
 	Account(i int) Account
+	// Member is the i-th of n different people (n up to what the server
+	// was seeded with), for the Monday morning scenario.
+	Member(i, n int) Account
 	// Client is the relying party the server was seeded with.
 	Client() Client
 }

@@ -26,16 +26,13 @@ func runKeys(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ring := oidc.NewKeyring(pool, box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor)
-	kid, from, err := ring.Rotate(e.ctx)
+	ring := oidc.NewKeyring(pool, box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor, oidc.AlgorithmsInUse(cfg.Clients))
+	keys, from, err := ring.Rotate(e.ctx, audit.Actor{Label: "cli"})
 	if err != nil {
 		return err
 	}
-	if err := audit.Record(e.ctx, pool, audit.Actor{Label: "cli"}, audit.Event{
-		Action: "signing_key.rotate", SubjectType: "signing_key", SubjectID: kid,
-	}); err != nil {
-		return err
+	for _, k := range keys {
+		fmt.Fprintf(e.stdout, "new %s signing key %s: published now, signs from %s\n", k.Algorithm, k.ID, from.UTC().Format(time.RFC3339))
 	}
-	fmt.Fprintf(e.stdout, "new signing key %s: published now, signs from %s\n", kid, from.UTC().Format(time.RFC3339))
 	return nil
 }

@@ -87,6 +87,11 @@ type Client struct {
 	RedirectURIs           []string `yaml:"redirect_uris" validate:"required,min=1,dive,redirecturi"`
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris" validate:"dive,redirecturi"`
 	Scopes                 []string `yaml:"scopes" validate:"dive,oneof=openid profile email groups coop offline_access"`
+	// IDTokenSignedResponseAlg is how the client's ID tokens are signed (the
+	// client metadata of OpenID Connect Dynamic Client Registration §2):
+	// RS256, which every relying party accepts, unless it accepts a faster one
+	// (docs/integrations/ says which each service takes).
+	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg" validate:"oneof=RS256 ES256 EdDSA"`
 }
 
 // Policies says where the co-op's policy documents are.
@@ -171,6 +176,7 @@ func (c *Config) applyDefaults() {
 		if len(c.Clients[i].Scopes) == 0 {
 			c.Clients[i].Scopes = []string{"openid", "profile", "email", "groups"}
 		}
+		setDefault(&c.Clients[i].IDTokenSignedResponseAlg, "RS256")
 	}
 	t := &c.Tokens
 	setDuration(&t.CodeLifetime, 5*time.Minute)

@@ -35,6 +35,9 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 	if c.Tokens.CodeLifetime == 0 || c.Keys.PublishLead == 0 || c.Downstream.PollInterval != 10*time.Minute {
 		t.Error("duration defaults not applied")
 	}
+	if got := c.Clients[0].IDTokenSignedResponseAlg; got != "RS256" {
+		t.Errorf("id_token_signed_response_alg defaults to %q; want RS256, which every relying party accepts", got)
+	}
 	if c.Downstream.SuspensionText != "Membership of the co-op ended." {
 		t.Errorf("suspension text %q; want the neutral default", c.Downstream.SuspensionText)
 	}
@@ -74,6 +77,10 @@ func TestParseNamesEveryBadKey(t *testing.T) {
 		{"poll interval not a duration", "smtp: {", "downstream: {poll_interval: banana}\nsmtp: {",
 			[]string{"downstream.poll_interval: must be a duration such as 90s, 10m or 24h (line 7)"}},
 		{"poll interval too short", "smtp: {", "downstream: {poll_interval: 30s}\nsmtp: {", []string{"downstream.poll_interval: must be at least 1m"}},
+		{"ID token algorithm op does not offer", "auth_method: client_secret_basic", "auth_method: client_secret_basic\n    id_token_signed_response_alg: HS256",
+			[]string{"clients[0].id_token_signed_response_alg: must be one of: RS256 ES256 EdDSA"}},
+		{"ID token algorithm in lower case", "auth_method: client_secret_basic", "auth_method: client_secret_basic\n    id_token_signed_response_alg: es256",
+			[]string{"clients[0].id_token_signed_response_alg: must be one of"}},
 		{"a lifetime not a duration", "smtp: {", "tokens:\n  code_lifetime: 5 minutes\nsmtp: {",
 			[]string{"tokens.code_lifetime: must be a duration"}},
 		{"an empty role", "smtp: {", "security: {require_second_factor: [secretary, '']}\nsmtp: {",
@@ -94,6 +101,19 @@ func TestParseNamesEveryBadKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestEachIDTokenAlgorithmIsAccepted(t *testing.T) {
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		src := strings.Replace(validYAML, "auth_method: client_secret_basic", "auth_method: client_secret_basic\n    id_token_signed_response_alg: "+alg, 1)
+		c, err := Parse([]byte(src), noEnv)
+		if err != nil {
+			t.Fatalf("%s: %v", alg, err)
+		}
+		if got := c.Clients[0].IDTokenSignedResponseAlg; got != alg {
+			t.Errorf("%s read as %q", alg, got)
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 // AuthRequest is one authorization request, from /authorize until its code is
 // exchanged (or it expires).
 type AuthRequest struct {
+	issuedTo
 	ID                  string
 	ClientID            string
 	RedirectURI         string
@@ -255,19 +256,13 @@ func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	return nil
 }
 
-// AuthRequestByCode redeems a code: it succeeds once. Presenting a code again
-// revokes every token issued from it (RFC 6749 §4.1.2): the code leaked.
-// coopgate's token endpoint (server.go) looks the code up, checks the
-// client's proof, and only then spends it; this is op's one-step form.
+// AuthRequestByCode looks a live, unspent code up; the statement storing
+// its tokens spends it (storeTokens), so that of two exchanges of one code
+// at once only one gets tokens. Presenting a code again revokes every token
+// issued from it (RFC 6749 §4.1.2): the code leaked. coopgate's token
+// endpoint (server.go) uses codeRequest and checks the client's proof first.
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	a, err := s.codeRequest(ctx, code)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.spendCode(ctx, code); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return s.codeRequest(ctx, code)
 }
 
 // codeRequest is the auth request of a live, unspent code, which stays
@@ -289,32 +284,25 @@ func (s *Storage) codeRequest(ctx context.Context, code string) (*AuthRequest, e
 	return a, nil
 }
 
-// spendCode marks a code used. Of two exchanges of one code at once, one
-// spends it; the other is a replay (ErrNotFound, and the tokens revoked).
-func (s *Storage) spendCode(ctx context.Context, code string) error {
-	sum := sha256.Sum256([]byte(code))
-	tag, err := s.pool.Exec(ctx, `
-		UPDATE oidc_auth_requests SET code_used_at = now()
-		WHERE code_hash = $1 AND code_used_at IS NULL AND expires_at > now()`, sum[:])
-	if err != nil {
-		return internalError(fmt.Errorf("spending code: %w", err))
-	}
-	if tag.RowsAffected() == 0 {
-		if err := s.revokeReplayedCode(ctx, sum[:]); err != nil {
-			return internalError(err)
-		}
-		return ErrNotFound
-	}
-	return nil
-}
-
 const authRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,
 	code_challenge, code_challenge_method, prompt, max_age, login_hint, hint_subject, coalesce(person_id::text, ''),
 	coalesce(auth_time, 'epoch'), amr, done, code_hash IS NOT NULL, created_at, expires_at, acr_values, acr`
 
+// revokeReplayedCode revokes what a spent code issued, when the code is
+// presented again.
 func (s *Storage) revokeReplayedCode(ctx context.Context, codeHash []byte) error {
+	return s.revokeSpentCode(ctx, `SELECT id FROM oidc_auth_requests WHERE code_hash = $1 AND code_used_at IS NOT NULL`, codeHash)
+}
+
+// revokeIfSpent revokes what an auth request's code issued if the code was
+// spent: found unspent a moment before, it was exchanged twice at once.
+func (s *Storage) revokeIfSpent(ctx context.Context, authRequestID string) error {
+	return s.revokeSpentCode(ctx, `SELECT id FROM oidc_auth_requests WHERE id = $1 AND code_used_at IS NOT NULL`, authRequestID)
+}
+
+func (s *Storage) revokeSpentCode(ctx context.Context, query string, arg any) error {
 	var id string
-	err := s.pool.QueryRow(ctx, `SELECT id FROM oidc_auth_requests WHERE code_hash = $1 AND code_used_at IS NOT NULL`, codeHash).Scan(&id)
+	err := s.pool.QueryRow(ctx, query, arg).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/crypto/bcrypt"
@@ -39,6 +40,14 @@ func (c *Client) AccessTokenType() op.AccessTokenType {
 	return op.AccessTokenTypeBearer
 }
 func (c *Client) IDTokenLifetime() time.Duration { return c.idTTL }
+
+// IDTokenAlgorithm is what the client's ID tokens are signed with.
+func (c *Client) IDTokenAlgorithm() jose.SignatureAlgorithm {
+	if c.cfg.IDTokenSignedResponseAlg == "" {
+		return jose.RS256
+	}
+	return jose.SignatureAlgorithm(c.cfg.IDTokenSignedResponseAlg)
+}
 
 // DevMode lets op accept an http redirect URI. config allows http only for
 // loopback hosts (a native or test client), so this admits nothing else.

@@ -59,6 +59,7 @@ const (
 	clientSecret = "a-client-secret-0123"
 	redirectURI  = "https://rp.example.coop/callback"
 	publicClient = "spa"
+	ecClient     = "rp-es256" // a client whose ID tokens are signed with ES256
 )
 
 // contract is one case's storage, on its own database, with an admitted
@@ -79,10 +80,6 @@ func newContract(t *testing.T) *contract {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := oidc.NewKeyring(pool, box, 10*time.Minute, 24*time.Hour)
-	if err := keys.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
 	cfg := &config.Config{Issuer: "https://id.example.coop",
 		Tokens: config.Tokens{CodeLifetime: 5 * time.Minute, AccessTokenLifetime: time.Hour, IDTokenLifetime: time.Hour,
 			RefreshTokenLifetime: 24 * time.Hour},
@@ -91,7 +88,13 @@ func newContract(t *testing.T) *contract {
 				RedirectURIs: []string{redirectURI}, Scopes: []string{"openid", "profile", "email", "offline_access"}},
 			{ID: publicClient, Name: "Browser App", AuthMethod: "none", RedirectURIs: []string{"https://spa.example.coop/"},
 				Scopes: []string{"openid"}},
+			{ID: ecClient, Name: "Service on ES256", Secret: clientSecret, AuthMethod: "client_secret_basic",
+				RedirectURIs: []string{redirectURI}, Scopes: []string{"openid"}, IDTokenSignedResponseAlg: "ES256"},
 		}}
+	keys := oidc.NewKeyring(pool, box, 10*time.Minute, 24*time.Hour, oidc.AlgorithmsInUse(cfg.Clients))
+	if err := keys.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
 	s := oidc.NewStorage(cfg, oidc.Deps{Pool: pool, Keys: keys, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return &contract{s: s, coop: s, pool: pool, person: peopletest.Admitted(t, pool, "ann@example.coop")}
 }
@@ -342,14 +345,18 @@ func testRevokePerson(t *testing.T, e *contract) {
 	}
 }
 
+// testKeys: op signs with SigningKey (RS256, every client's default);
+// discovery offers every algorithm a client may choose, and the key set
+// publishes a current key of each algorithm a configured client uses.
 func testKeys(t *testing.T, e *contract) {
 	ctx := context.Background()
 	key, err := e.s.SigningKey(ctx)
 	if err != nil || key.ID() == "" || key.SignatureAlgorithm() != jose.RS256 {
 		t.Fatalf("SigningKey: %v, %v", key, err)
 	}
-	if algs, err := e.s.SignatureAlgorithms(ctx); err != nil || !slices.Equal(algs, []jose.SignatureAlgorithm{jose.RS256}) {
-		t.Errorf("SignatureAlgorithms: %v, %v", algs, err)
+	want := []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
+	if algs, err := e.s.SignatureAlgorithms(ctx); err != nil || !slices.Equal(algs, want) {
+		t.Errorf("SignatureAlgorithms: %v, %v; want %v", algs, err, want)
 	}
 	set, err := e.s.KeySet(ctx)
 	if err != nil {
@@ -358,6 +365,13 @@ func testKeys(t *testing.T, e *contract) {
 	published := slices.ContainsFunc(set, func(k op.Key) bool { return k.ID() == key.ID() && k.Use() == "sig" })
 	if !published {
 		t.Errorf("the signing key %s is not in the key set", key.ID())
+	}
+	var algs []jose.SignatureAlgorithm
+	for _, k := range set {
+		algs = append(algs, k.Algorithm())
+	}
+	if slices.Sort(algs); !slices.Equal(algs, []jose.SignatureAlgorithm{jose.ES256, jose.RS256}) {
+		t.Errorf("key set of algorithms %v; want one ES256 and one RS256 key (EdDSA is nobody's)", algs)
 	}
 }
 

@@ -4,22 +4,27 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/coopgate/coopgate/internal/audit"
 	"github.com/coopgate/coopgate/internal/config"
 	"github.com/coopgate/coopgate/internal/pgtest"
 	"github.com/coopgate/coopgate/internal/seal"
 )
 
-func testProvider(t testing.TB) (*Provider, *Keyring) {
+// testConfig is a configuration with the clients given (YAML list items).
+func testConfig(t testing.TB, clients ...string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse([]byte(`
 issuer: http://127.0.0.1:8080
@@ -29,13 +34,20 @@ cookie_secret: test-cookie-secret-0123456789abcdef
 coop: {name: Test Co-op}
 smtp: {from: id@example.coop, console: true}
 clients:
-  - {id: rp, name: RP, secret: test-secret-0123456789, auth_method: client_secret_basic, redirect_uris: ['https://rp.example/cb']}
-`), func(string) string { return "" })
+`+strings.Join(clients, "")), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+func testProvider(t testing.TB, moreClients ...string) (*Provider, *Keyring) {
+	t.Helper()
+	cfg := testConfig(t, append([]string{
+		"  - {id: rp, name: RP, secret: test-secret-0123456789, auth_method: client_secret_basic, redirect_uris: ['https://rp.example/cb']}\n",
+	}, moreClients...)...)
 	box, _ := seal.New(bytes.Repeat([]byte{1}, 32))
-	keys := NewKeyring(pgtest.New(t), box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor)
+	keys := NewKeyring(pgtest.New(t), box, cfg.Keys.PublishLead, cfg.Keys.RetiredFor, AlgorithmsInUse(cfg.Clients))
 	if err := keys.Ensure(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +88,12 @@ func TestDiscoveryIsOpsDocumentServedWithCacheHeaders(t *testing.T) {
 	want = append(want[:len(want)-1], `,"authorization_response_iss_parameter_supported":true}`...)
 	if got := bytes.TrimSpace(rec.Body.Bytes()); !bytes.Equal(got, want) {
 		t.Errorf("discovery differs from op's:\n got %s\nwant %s", got, want)
+	}
+	var doc struct {
+		Algs []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || strings.Join(doc.Algs, " ") != "RS256 ES256 EdDSA" {
+		t.Errorf("ID token algorithms %v (%v); want RS256 ES256 EdDSA", doc.Algs, err)
 	}
 	if cc := rec.Header().Get("Cache-Control"); cc != "public, max-age=3600" {
 		t.Errorf("Cache-Control %q", cc)
@@ -118,16 +136,43 @@ func TestKeySetFollowsRotation(t *testing.T) {
 	if cc := first.Header().Get("Cache-Control"); !strings.HasPrefix(cc, "public, max-age=") {
 		t.Errorf("Cache-Control %q", cc)
 	}
-	kid, _, err := keys.Rotate(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	rotated, _, err := keys.Rotate(context.Background(), audit.System)
+	if err != nil || len(rotated) != 1 {
+		t.Fatalf("rotated %v, %v; want one RS256 key", rotated, err)
 	}
+	kid := rotated[0].ID
 	second := get(t, p.Handler(), "GET", "/keys", http.Header{"If-None-Match": {first.Header().Get("ETag")}})
 	if second.Code != http.StatusOK {
 		t.Fatalf("after rotation the old key set was still current (status %d)", second.Code)
 	}
 	if got := kidsOf(second); len(got) != 2 || got[0] != kid {
 		t.Errorf("after rotation published %v; want the new key %s first, then the old one", got, kid)
+	}
+}
+
+// TestKeySetPublishesAKeyPerAlgorithmInUse: with clients on ES256 and EdDSA
+// besides the default, the key set has one current key of each kind, each
+// usable by a relying party for its algorithm.
+func TestKeySetPublishesAKeyPerAlgorithmInUse(t *testing.T) {
+	p, _ := testProvider(t,
+		"  - {id: es, name: ES, secret: test-secret-0123456789, auth_method: client_secret_basic, redirect_uris: ['https://es.example/cb'], id_token_signed_response_alg: ES256}\n",
+		"  - {id: ed, name: ED, secret: test-secret-0123456789, auth_method: client_secret_basic, redirect_uris: ['https://ed.example/cb'], id_token_signed_response_alg: EdDSA}\n",
+		"  - {id: ed2, name: ED2, secret: test-secret-0123456789, auth_method: client_secret_basic, redirect_uris: ['https://ed2.example/cb'], id_token_signed_response_alg: EdDSA}\n")
+	rec := get(t, p.Handler(), "GET", "/keys", nil)
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(rec.Body.Bytes(), &set); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, k := range set.Keys {
+		if !k.Valid() || !k.IsPublic() || k.Use != "sig" {
+			t.Errorf("key %s (%s) is not a valid public signing key", k.KeyID, k.Algorithm)
+		}
+		kinds[k.Algorithm] = fmt.Sprintf("%T", k.Key)
+	}
+	want := map[string]string{"RS256": "*rsa.PublicKey", "ES256": "*ecdsa.PublicKey", "EdDSA": "ed25519.PublicKey"}
+	if len(set.Keys) != 3 || !maps.Equal(kinds, want) {
+		t.Errorf("published %d keys %v; want one of each: %v", len(set.Keys), kinds, want)
 	}
 }
 

@@ -46,7 +46,10 @@ func NewProvider(cfg *config.Config, storage *Storage, log *slog.Logger) (*Provi
 	if err != nil {
 		return nil, fmt.Errorf("crypto_key: %w", err)
 	}
-	opts := []op.Option{op.WithCORSOptions(corsOptions(cfg)), op.WithLogger(log), op.WithCrypto(crypto)}
+	opts := []op.Option{op.WithCORSOptions(corsOptions(cfg)), op.WithLogger(log), op.WithCrypto(crypto),
+		// an id_token_hint at logout is one of coopgate's ID tokens, of any
+		// client's algorithm: op's default list lacks EdDSA
+		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(algorithmNames()...))}
 	if cfg.Dev || isLoopbackIssuer(cfg.Issuer) {
 		opts = append(opts, op.WithAllowInsecure()) // http on localhost only: config refuses it elsewhere
 	}
@@ -61,6 +64,14 @@ func NewProvider(cfg *config.Config, storage *Storage, log *slog.Logger) (*Provi
 	}
 	prov.handler = docs.handler(corsOptions(cfg), noStore(prov.endpoints(cfg)))
 	return prov, nil
+}
+
+func algorithmNames() []string {
+	names := make([]string, len(SignatureAlgorithms))
+	for i, a := range SignatureAlgorithms {
+		names[i] = string(a)
+	}
+	return names
 }
 
 func isLoopbackIssuer(issuer string) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
@@ -14,7 +15,8 @@ import (
 //   - the client is authenticated before its code is spent (op's Server
 //     calls VerifyClient first; its older Provider handler spent the code
 //     before checking the secret), and the code is spent only once the PKCE
-//     verifier, client and redirect URI match;
+//     verifier, client and redirect URI match, by the statement that stores
+//     its tokens;
 //   - a storage failure reaches the client as server_error, never as
 //     invalid_grant (a relying party throws its refresh token away at that)
 //     nor as an inactive token;
@@ -88,13 +90,9 @@ func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if r.Data.RedirectURI != authReq.GetRedirectURI() {
 		return nil, oidc.ErrInvalidGrant().WithDescription("redirect_uri does not correspond")
 	}
-	switch err := s.storage.spendCode(ctx, r.Data.Code); {
-	case errors.Is(err, ErrNotFound):
-		return nil, oidc.ErrInvalidGrant().WithDescription("invalid code")
-	case err != nil:
-		return nil, err
-	}
-	resp, err := op.CreateTokenResponse(ctx, authReq, r.Client, s.provider, true, r.Data.Code, "")
+	// Storing the tokens spends the code (storeTokens): a code exchanged
+	// twice at once gets tokens once.
+	resp, err := op.CreateTokenResponse(ctx, authReq, r.Client, s.issuing(r.Client), true, r.Data.Code, "")
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +111,41 @@ func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	if err := op.ValidateRefreshTokenScopes(r.Data.Scopes, req); err != nil {
 		return nil, err
 	}
-	resp, err := op.CreateTokenResponse(ctx, req, r.Client, s.provider, true, "", r.Data.RefreshToken)
+	resp, err := op.CreateTokenResponse(ctx, req, r.Client, s.issuing(r.Client), true, "", r.Data.RefreshToken)
 	if err != nil {
 		return nil, err
 	}
 	return op.NewResponse(resp), nil
+}
+
+// issuing is what op issues a client's tokens with: the provider's crypto
+// and a storage whose signing key is of the client's ID token algorithm.
+func (s *server) issuing(c op.Client) op.TokenCreator {
+	alg := jose.RS256
+	if client, ok := c.(*Client); ok {
+		alg = client.IDTokenAlgorithm()
+	}
+	return tokenCreator{crypto: s.provider.Crypto(), storage: clientSigning{Storage: s.storage, alg: alg}}
+}
+
+type tokenCreator struct {
+	crypto  op.Crypto
+	storage op.Storage
+}
+
+func (t tokenCreator) Storage() op.Storage { return t.storage }
+func (t tokenCreator) Crypto() op.Crypto   { return t.crypto }
+
+// clientSigning is the storage as one client's tokens are issued from: its
+// ID tokens are signed with the key of the client's algorithm. Everything
+// else is the Storage's own.
+type clientSigning struct {
+	*Storage
+	alg jose.SignatureAlgorithm
+}
+
+func (c clientSigning) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	return c.signingKey(ctx, c.alg)
 }
 
 // refreshError is invalid_grant for a token that is not (or no longer)

@@ -95,18 +95,23 @@ func (s *Storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) 
 	return nil
 }
 
-// SigningKey is the key that signs ID tokens now.
+// SigningKey is the RS256 key that signs now: op's default. A client's ID
+// tokens are signed with its own algorithm's key (clientSigning, server.go).
 func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
-	k, err := s.keys.Signing(ctx)
+	return s.signingKey(ctx, jose.RS256)
+}
+
+func (s *Storage) signingKey(ctx context.Context, alg jose.SignatureAlgorithm) (op.SigningKey, error) {
+	k, err := s.keys.Signing(ctx, alg)
 	if err != nil {
 		return nil, internalError(err)
 	}
 	return k, nil
 }
 
-// SignatureAlgorithms lists what ID tokens are signed with.
+// SignatureAlgorithms lists what ID tokens may be signed with, for discovery.
 func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.RS256}, nil
+	return slices.Clone(SignatureAlgorithms), nil
 }
 
 // KeySet is what the JWKS endpoint publishes.
@@ -131,11 +136,18 @@ func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string,
 	return nil
 }
 
-// SetUserinfoFromRequest fills the ID token's claims.
+// SetUserinfoFromRequest fills the ID token's claims: from the person as
+// the statement that stored the tokens read them, or read now.
 func (s *Storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	p, err := people.ByID(ctx, s.pool, req.GetSubject())
-	if err != nil {
-		return internalError(err)
+	var p *people.Person
+	if c, ok := req.(claimsCarrier); ok {
+		p = c.carriedClaims()
+	}
+	if p == nil {
+		var err error
+		if p, err = people.ByID(ctx, s.pool, req.GetSubject()); err != nil {
+			return internalError(err)
+		}
 	}
 	if err := s.fillUserinfo(ctx, ui, p, scopes); err != nil {
 		return internalError(err)
@@ -152,13 +164,11 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, t
 	var acr string
 	p := people.Person{ID: subject}
 	err := s.pool.QueryRow(ctx, `
-		SELECT t.scopes, t.amr, t.acr, p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.status, p.roles,
-		       coalesce(r.class, ''), r.admitted_on, r.paid_until, p.admitted_at
+		SELECT t.scopes, t.amr, t.acr, `+claimsColumns+`
 		FROM oidc_access_tokens t JOIN people p ON p.id = t.person_id
 		     LEFT JOIN register_entries r ON r.id = p.register_entry_id
 		WHERE t.id = $1 AND t.person_id::text = $2 AND t.expires_at > now() AND p.status = 'admitted'`,
-		tokenID, subject).Scan(&scopes, &amr, &acr, &p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.Status, &p.Roles,
-		&p.MembershipClass, &p.MemberSince, &p.PaidUntil, &p.AdmittedAt)
+		tokenID, subject).Scan(append([]any{&scopes, &amr, &acr}, claimsDest(&p)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errTokenInactive
 	}
@@ -219,6 +229,17 @@ func (s *Storage) accessToken(ctx context.Context, id, subject string) (*accessT
 		return nil, fmt.Errorf("loading access token: %w", err)
 	}
 	return &t, nil
+}
+
+// claimsColumns are what the claims are made of, from people p and the
+// register entry r joined to it (the membership claim's class and dates
+// among them); claimsDest scans them.
+const claimsColumns = `p.email, p.email_verified_at IS NOT NULL, p.name, p.username, p.status, p.roles,
+	coalesce(r.class, ''), r.admitted_on, r.paid_until, p.admitted_at`
+
+func claimsDest(p *people.Person) []any {
+	return []any{&p.Email, &p.EmailVerified, &p.Name, &p.Username, &p.Status, &p.Roles,
+		&p.MembershipClass, &p.MemberSince, &p.PaidUntil, &p.AdmittedAt}
 }
 
 // fillUserinfo sets the claims each scope grants.

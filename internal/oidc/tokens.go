@@ -15,10 +15,12 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/coopgate/coopgate/internal/database"
+	"github.com/coopgate/coopgate/internal/people"
 )
 
 // RefreshToken is a stored refresh token, as the refresh grant sees it.
 type RefreshToken struct {
+	issuedTo
 	ID        string
 	FamilyID  string
 	PersonID  string
@@ -67,22 +69,48 @@ func grantOf(req op.TokenRequest) (grant, error) {
 	return grant{}, oidc.ErrUnsupportedGrantType()
 }
 
-// CreateAccessToken stores an access token and returns its id, which the op
-// seals into the opaque bearer token.
+// CreateAccessToken issues an access token alone (a code grant without
+// offline_access) and returns its id, which op seals into the opaque bearer
+// token. It spends the code in the same statement.
 func (s *Storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
 	g, err := grantOf(req)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	id, exp, err := s.insertAccessToken(ctx, s.pool, g)
+	t, err := s.storeTokens(ctx, g, false)
 	if err != nil {
-		return "", time.Time{}, internalError(err)
+		return "", time.Time{}, s.refusal(ctx, g, err)
 	}
-	s.countToken(g)
-	return id, exp, nil
+	s.issued(req, g, t)
+	return t.accessID, t.expires, nil
 }
 
-func (s *Storage) countToken(g grant) {
+// CreateAccessAndRefreshTokens issues an access token and a new refresh
+// token, spending in the same statement what the grant presented: the code,
+// or the refresh token being rotated. Of two concurrent grants with one
+// code or token, one wins; the other revokes what it issued.
+func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, _ string) (string, string, time.Time, error) {
+	g, err := grantOf(req)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	if g.familyID == "" {
+		g.familyID = g.authRequestID // a family starts at the code exchange
+	}
+	t, err := s.storeTokens(ctx, g, true)
+	if err != nil {
+		return "", "", time.Time{}, s.refusal(ctx, g, err)
+	}
+	s.issued(req, g, t)
+	return t.accessID, t.refresh, t.expires, nil
+}
+
+// issued counts the tokens and hands the person's claims, as the statement
+// read them, to the request for its ID token.
+func (s *Storage) issued(req op.TokenRequest, g grant, t issuedTokens) {
+	if c, ok := req.(claimsCarrier); ok {
+		c.carryClaims(t.claims)
+	}
 	if s.metrics == nil {
 		return
 	}
@@ -93,112 +121,139 @@ func (s *Storage) countToken(g grant) {
 	}
 }
 
-func (s *Storage) insertAccessToken(ctx context.Context, q database.Querier, g grant) (string, time.Time, error) {
-	id, exp := uuid.NewString(), s.now().Add(s.accessTTL)
-	_, err := q.Exec(ctx, `
-		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at, amr, acr)
-		VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9, $10)`,
-		id, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp, nonNil(g.amr), g.acr)
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("storing access token: %w", err)
-	}
-	return id, exp, nil
-}
-
-// errRefreshSpent is returned when a refresh token lost a rotation race.
-var errRefreshSpent = errors.New("refresh token already used")
-
-// CreateAccessAndRefreshTokens issues an access token and a new refresh token.
-// On the refresh grant it first spends the presented token, in the same
-// transaction: of two concurrent refreshes with one token, one wins.
-func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, _ string) (string, string, time.Time, error) {
-	g, err := grantOf(req)
-	if err != nil {
-		return "", "", time.Time{}, err
-	}
-	if g.familyID == "" {
-		g.familyID = g.authRequestID // a family starts at the code exchange
-	}
-	accessID, refresh, exp, err := s.storeTokenPair(ctx, g)
+// refusal is what the client is told when storeTokens stored nothing. A
+// code or refresh token spent already was presented twice: what it issued
+// is revoked (RFC 6749 §4.1.2, and refresh token rotation).
+func (s *Storage) refusal(ctx context.Context, g grant, err error) error {
 	switch {
-	case errors.Is(err, errRefreshSpent):
-		_ = s.revokeFamily(ctx, g.familyID)
-		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token already used")
 	case errors.Is(err, errNotAdmitted):
-		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("the person's membership has ended")
-	case err != nil:
-		return "", "", time.Time{}, internalError(err)
+		return oidc.ErrInvalidGrant().WithDescription("the person's membership has ended")
+	case errors.Is(err, errSpent) && g.refreshID != "":
+		_ = s.revokeFamily(ctx, g.familyID)
+		return oidc.ErrInvalidGrant().WithDescription("refresh token already used")
+	case errors.Is(err, errSpent):
+		if rerr := s.revokeIfSpent(ctx, g.authRequestID); rerr != nil {
+			return internalError(rerr)
+		}
+		return oidc.ErrInvalidGrant().WithDescription("invalid code")
 	}
-	s.countToken(g)
-	return accessID, refresh, exp, nil
+	return internalError(err)
 }
 
-// errNotAdmitted is returned when tokens would go to a person who is no
-// longer admitted (their membership ended while the request was on its way).
-var errNotAdmitted = errors.New("person not admitted")
+// claimsCarrier is a token request that carries the person as the statement
+// issuing its tokens read them, for the ID token's claims: reading the
+// person again would be one more round trip per grant.
+type claimsCarrier interface {
+	carryClaims(*people.Person)
+	carriedClaims() *people.Person
+}
 
-// storeTokenPair spends the refresh token being rotated (if any) and stores
-// the new access and refresh tokens in one statement: one round trip to the
-// database instead of five for a transaction, and as atomic. Should the
-// presented refresh token be spent already (a concurrent refresh won the
-// row lock), nothing is stored and errRefreshSpent is returned; should the
+// issuedTo is the person a token request's tokens were issued to.
+type issuedTo struct{ person *people.Person }
+
+func (i *issuedTo) carryClaims(p *people.Person)  { i.person = p }
+func (i *issuedTo) carriedClaims() *people.Person { return i.person }
+
+var (
+	// errNotAdmitted: tokens would go to a person who is no longer admitted
+	// (their membership ended while the request was on its way).
+	errNotAdmitted = errors.New("person not admitted")
+	// errSpent: the code or refresh token was spent (or expired) between
+	// being looked up and its tokens being stored.
+	errSpent = errors.New("code or refresh token already used")
+	// errRefreshSpent: a refresh token presented after its rotation.
+	errRefreshSpent = errors.New("refresh token already used")
+)
+
+// issuedTokens are what storeTokens stored, and who they were issued to.
+type issuedTokens struct {
+	accessID, refresh string // refresh is empty when none was issued
+	expires           time.Time
+	claims            *people.Person
+}
+
+// storeTokens spends what the grant presents (the code, or the refresh
+// token being rotated) and stores the new access token, and a refresh token
+// if withRefresh, in one statement: one round trip to the database, and as
+// atomic as a transaction. It returns the person's claims as the statement
+// read them. Should the code or token be spent already (a concurrent grant
+// won the row lock), nothing is stored and errSpent is returned; should the
 // person no longer be admitted, errNotAdmitted.
-func (s *Storage) storeTokenPair(ctx context.Context, g grant) (accessID, refresh string, exp time.Time, err error) {
-	accessID, exp, refresh = uuid.NewString(), s.now().Add(s.accessTTL), randomToken()
-	sum := sha256.Sum256([]byte(refresh))
-	args := []any{accessID, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, exp,
-		uuid.NewString(), sum[:], nonNil(g.amr), g.authTime, s.now().Add(s.refreshTTL), g.acr}
-	sql := storeCodeTokens
+func (s *Storage) storeTokens(ctx context.Context, g grant, withRefresh bool) (issuedTokens, error) {
+	t := issuedTokens{accessID: uuid.NewString(), expires: s.now().Add(s.accessTTL), claims: &people.Person{ID: g.personID}}
+	args := []any{t.accessID, g.personID, g.clientID, g.scopes, g.audience, g.authRequestID, g.familyID, t.expires,
+		nonNil(g.amr), g.acr}
+	sql := storeCodeAccess
+	if withRefresh {
+		t.refresh = randomToken()
+		sum := sha256.Sum256([]byte(t.refresh))
+		args = append(args, uuid.NewString(), sum[:], g.authTime, s.now().Add(s.refreshTTL))
+		sql = storeCodeTokens
+	}
 	if g.refreshID != "" {
 		sql, args = storeRotatedTokens, append(args, g.refreshID)
 	}
-	var admitted, stored bool
-	err = s.pool.QueryRow(ctx, sql, args...).Scan(&admitted, &stored)
+	var spent bool
+	err := s.pool.QueryRow(ctx, sql, args...).Scan(append([]any{&spent}, claimsDest(t.claims)...)...)
 	switch {
+	case errors.Is(err, pgx.ErrNoRows): // the person CTE found nobody admitted
+		return issuedTokens{}, errNotAdmitted
 	case err != nil:
-		return "", "", time.Time{}, fmt.Errorf("storing tokens: %w", err)
-	case !admitted:
-		return "", "", time.Time{}, errNotAdmitted
-	case !stored:
-		return "", "", time.Time{}, errRefreshSpent
+		return issuedTokens{}, fmt.Errorf("storing tokens: %w", err)
+	case !spent:
+		return issuedTokens{}, errSpent
 	}
-	return accessID, refresh, exp, nil
+	return t, nil
 }
 
-// The statements of storeTokenPair: $1–$8 the access token, $9–$13 the
-// refresh token (its family is the access token's), $14 the login's acr
-// (both tokens carry it, and its amr $11), $15 the refresh token being
-// rotated. Two statements rather than one with a condition, so that
-// each keeps a plan of its own.
+// The statements of storeTokens, one per grant, each with a plan of its
+// own: $1–$8 the access token, $9 and $10 how the login was made (amr and
+// acr, which both tokens carry), $11–$14 the refresh token (its family is
+// the access token's), $15 the refresh token being rotated. Each
+//   - locks the person (FOR KEY SHARE, as the foreign keys of the inserts
+//     would) and reads their claims, only while admitted: no row at all
+//     means the person is not;
+//   - then spends the code or the refresh token (go_ahead), only if the
+//     person was found;
+//   - then stores the new tokens, only if that spend succeeded;
+//   - and answers whether it spent, with the claims.
 //
-// Both lock the person (FOR KEY SHARE, as the foreign keys of the inserts
-// would) before anything else, and only while admitted. Whoever touches a
-// person's tokens takes the person's lock first: ending a membership locks
-// the person FOR UPDATE and then revokes their refresh tokens, so a refresh
-// that locked its refresh token row first and the person second could
-// deadlock with it. The person's lock is an InitPlan of the UPDATE, taken
-// before the UPDATE's scan reaches the refresh token's row.
+// Whoever touches a person's tokens takes the person's lock first: ending a
+// membership locks the person FOR UPDATE and then revokes their refresh
+// tokens and expires their auth requests, so a grant that locked its code
+// or refresh token row first and the person second could deadlock with it.
+// The person's lock is an InitPlan of the UPDATE, taken before the UPDATE's
+// scan reaches the code's or the token's row.
 const (
-	lockAdmittedPerson = `
-	WITH person AS (
-		SELECT FROM people WHERE id = $2 AND status = 'admitted' FOR KEY SHARE
-	), `
-	insertTokenPair = `
-		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at, amr, acr)
-		SELECT $1, $2, $3, $4, $5, nullif($6, '')::uuid, $7, $8, $11, $14 FROM go_ahead
-	), refresh AS (
-		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, auth_time, expires_at, acr)
-		SELECT $9, $10, $7, $2, $3, $4, $5, $11, $12, $13, $14 FROM go_ahead
+	lockedPerson = `person AS (
+		SELECT ` + claimsColumns + ` FROM people p LEFT JOIN register_entries r ON r.id = p.register_entry_id
+		WHERE p.id = $2 AND p.status = 'admitted' FOR KEY SHARE OF p
+	)`
+	spentCode = `go_ahead AS (
+		UPDATE oidc_auth_requests SET code_used_at = now()
+		WHERE id = nullif($6, '')::uuid AND code_used_at IS NULL AND expires_at > now() AND EXISTS (SELECT FROM person)
 		RETURNING 1
-	)
-	SELECT EXISTS (SELECT FROM person), EXISTS (SELECT FROM refresh)`
-	storeCodeTokens    = lockAdmittedPerson + `go_ahead AS (SELECT FROM person), access AS (` + insertTokenPair
-	storeRotatedTokens = lockAdmittedPerson + `go_ahead AS (
+	)`
+	rotatedRefreshToken = `go_ahead AS (
 		UPDATE oidc_refresh_tokens SET rotated_at = now()
 		WHERE id = $15 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
 		  AND EXISTS (SELECT FROM person)
 		RETURNING 1
-	), access AS (` + insertTokenPair
+	)`
+	newAccessToken = `access AS (
+		INSERT INTO oidc_access_tokens (id, person_id, client_id, scopes, audience, auth_request_id, refresh_family_id, expires_at, amr, acr)
+		SELECT $1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9, $10 FROM go_ahead
+	)`
+	newRefreshToken = `refresh AS (
+		INSERT INTO oidc_refresh_tokens (id, token_hash, family_id, person_id, client_id, scopes, audience, amr, acr, auth_time, expires_at)
+		SELECT $11, $12, nullif($7, '')::uuid, $2, $3, $4, $5, $9, $10, $13, $14 FROM go_ahead
+	)`
+	spentAndClaims = `
+	SELECT EXISTS (SELECT FROM go_ahead), person.* FROM person`
+
+	storeCodeAccess    = "WITH " + lockedPerson + ", " + spentCode + ", " + newAccessToken + spentAndClaims
+	storeCodeTokens    = "WITH " + lockedPerson + ", " + spentCode + ", " + newAccessToken + ", " + newRefreshToken + spentAndClaims
+	storeRotatedTokens = "WITH " + lockedPerson + ", " + rotatedRefreshToken + ", " + newAccessToken + ", " + newRefreshToken + spentAndClaims
 )
 
 // randomToken is 256 bits from the system's CSPRNG, URL-safe.

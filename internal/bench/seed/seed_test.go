@@ -89,6 +89,24 @@ func TestSeedFillsAThrowawayDatabaseOnly(t *testing.T) {
 	}
 }
 
+// TestSeedLeavesEmptyTablesUnanalyzed: the token and auth request tables it
+// did not fill keep no statistics, so the server's cached plans look tokens
+// up by index as the tables grow during a run, instead of scanning tables
+// the statistics would call empty.
+func TestSeedLeavesEmptyTablesUnanalyzed(t *testing.T) {
+	path, url := migrated(t)
+	if out, errOut, err := run("--config", path, "--people", "20"); err != nil {
+		t.Fatalf("seed: %v\n%s\n%s", err, out, errOut)
+	}
+	for table, analyzed := range map[string]bool{"people": true, "policy_acceptances": true,
+		"oidc_refresh_tokens": false, "oidc_access_tokens": false, "oidc_auth_requests": false, "web_sessions": false} {
+		got := countRows(t, url, `SELECT count(*) FROM pg_class WHERE relname = '`+table+`' AND reltuples >= 0`) == 1
+		if got != analyzed {
+			t.Errorf("%s analyzed: %v; want %v", table, got, analyzed)
+		}
+	}
+}
+
 func TestSeedRefusesADatabaseWithRealPeople(t *testing.T) {
 	path, url := migrated(t)
 	conn, err := pgx.Connect(context.Background(), url)

@@ -37,21 +37,21 @@ func TestLogoutAsksUnlessTheHintIsTheirs(t *testing.T) {
 		if loc, _ := resp.Location(); resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Path != "/logout" {
 			t.Errorf("GET /end_session: %d %v; want 303 to the confirmation", resp.StatusCode, loc)
 		}
-		wantLoggedIn(t, r, browser, true)
+		r.WantLoggedIn(t, browser, true)
 	})
 	t.Run("Mastodon and GitLab: the registered URI, one click", func(t *testing.T) {
 		browser := r.LoggedIn(t, ann)
 		if loc := apptest.ConfirmLogout(t, g, browser, back); loc != apptest.LogoutURI {
 			t.Errorf("after the click: %s; want %s", loc, apptest.LogoutURI)
 		}
-		wantLoggedIn(t, r, browser, false)
+		r.WantLoggedIn(t, browser, false)
 	})
 	t.Run("Discourse: an expired hint, one click, state kept", func(t *testing.T) {
 		browser := r.LoggedIn(t, ann)
 		if loc := apptest.ConfirmLogout(t, g, browser, withHint(expiredIDToken(t, g, ann.ID))); loc != apptest.LogoutURI+"?state=xyz" {
 			t.Errorf("after the click: %s; want %s?state=xyz", loc, apptest.LogoutURI)
 		}
-		wantLoggedIn(t, r, browser, false)
+		r.WantLoggedIn(t, browser, false)
 	})
 	t.Run("their own valid hint ends the session at once", func(t *testing.T) {
 		browser := apptest.Browser(t)
@@ -60,7 +60,7 @@ func TestLogoutAsksUnlessTheHintIsTheirs(t *testing.T) {
 		if loc, _ := resp.Location(); resp.StatusCode != http.StatusFound || loc.String() != apptest.LogoutURI+"?state=xyz" {
 			t.Errorf("end_session with a valid hint: %d %v; want 302 to %s", resp.StatusCode, loc, apptest.LogoutURI)
 		}
-		wantLoggedIn(t, r, browser, false)
+		r.WantLoggedIn(t, browser, false)
 	})
 	t.Run("someone else's valid hint asks", func(t *testing.T) {
 		bobs, _ := r.Tokens(t, apptest.Browser(t), bob).Extra("id_token").(string)
@@ -69,7 +69,7 @@ func TestLogoutAsksUnlessTheHintIsTheirs(t *testing.T) {
 		if loc, _ := resp.Location(); resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Path != "/logout" {
 			t.Errorf("end_session with another person's hint: %d %v; want 303 to the confirmation", resp.StatusCode, loc)
 		}
-		wantLoggedIn(t, r, browser, true)
+		r.WantLoggedIn(t, browser, true)
 	})
 	t.Run("the confirmation needs its CSRF token", func(t *testing.T) {
 		browser := r.LoggedIn(t, ann)
@@ -84,7 +84,7 @@ func TestLogoutAsksUnlessTheHintIsTheirs(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("POST /logout without a token: %d; want 403", resp.StatusCode)
 		}
-		wantLoggedIn(t, r, browser, true)
+		r.WantLoggedIn(t, browser, true)
 	})
 	t.Run("without a session there is nothing to confirm", func(t *testing.T) {
 		resp, _ := apptest.Get(t, apptest.Browser(t), g.URL+"/end_session?"+back.Encode())
@@ -99,27 +99,15 @@ func TestLogoutAsksUnlessTheHintIsTheirs(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("end_session with a URI off the allow-list: %d; want 400", resp.StatusCode)
 		}
-		wantLoggedIn(t, r, browser, true)
+		r.WantLoggedIn(t, browser, true)
 	})
-}
-
-// wantLoggedIn checks whether a new login from the relying party goes
-// straight through (the session lives) or asks for a password.
-func wantLoggedIn(t *testing.T, r *apptest.RP, browser *http.Client, want bool) {
-	t.Helper()
-	resp, body := apptest.Get(t, browser, r.AuthURL(apptest.NewFlow()))
-	resp, _ = apptest.Follow(t, browser, r.G.URL, resp, body)
-	loc, _ := resp.Location()
-	if got := loc != nil && strings.HasPrefix(loc.String(), apptest.RedirectURI); got != want {
-		t.Errorf("logged in: %v; want %v (login ended at %d %v)", got, want, resp.StatusCode, loc)
-	}
 }
 
 // expiredIDToken is an ID token for sub signed by the gateway's key that
 // expired an hour ago, as Discourse sends the one it got at login.
 func expiredIDToken(t *testing.T, g *apptest.Gateway, sub string) string {
 	t.Helper()
-	key, err := g.App.Keys.Signing(context.Background())
+	key, err := g.App.Keys.Signing(context.Background(), jose.RS256)
 	if err != nil {
 		t.Fatal(err)
 	}
