@@ -99,28 +99,18 @@ func (h *Handler) submitSecondFactorCode(w http.ResponseWriter, r *http.Request)
 	if err != nil || !ok {
 		return h.logInAgain(w, r, err)
 	}
-	ctx := r.Context()
-	data, err := h.secondFactorPage(ctx, r, l.Person)
-	if err != nil {
-		return err
-	}
-	err = h.Factors.CheckTOTP(ctx, l.Person, r.PostFormValue("code"))
+	err = h.Factors.CheckTOTP(r.Context(), l.Person, r.PostFormValue("code"))
 	if err == nil {
 		return h.secondFactorGiven(w, r, l, "otp")
 	}
-	status := http.StatusUnauthorized
+	var message string
 	switch {
 	case errors.Is(err, secondfactor.ErrWrongCode), errors.Is(err, secondfactor.ErrNotEnrolled):
-		data.CodeError = wrongTOTP
+		message = wrongTOTP
 	case errors.Is(err, secondfactor.ErrCodeUsed):
-		data.CodeError = usedTOTP
-	case errors.Is(err, secondfactor.ErrTooManyTries):
-		data.Error, status = tooManyCodes, http.StatusTooManyRequests
-	default:
-		return err
+		message = usedTOTP
 	}
-	h.refused(ctx, l.Person, "authenticator app", err)
-	return h.renderSecondFactor(w, r, status, data)
+	return h.refuseCode(w, r, l, "authenticator app", err, message, false)
 }
 
 // submitRecoveryCode spends a recovery code in place of the second factor.
@@ -132,10 +122,6 @@ func (h *Handler) submitRecoveryCode(w http.ResponseWriter, r *http.Request) err
 		return h.logInAgain(w, r, err)
 	}
 	ctx := r.Context()
-	data, err := h.secondFactorPage(ctx, r, l.Person)
-	if err != nil {
-		return err
-	}
 	left, err := h.Factors.UseRecoveryCode(ctx, l.Person, r.PostFormValue("recovery_code"), page.Actor(r))
 	if err == nil {
 		h.Log.InfoContext(ctx, "recovery code used", "person", l.Person.ID, "left", left, "request_id", page.RequestID(ctx))
@@ -144,16 +130,38 @@ func (h *Handler) submitRecoveryCode(w http.ResponseWriter, r *http.Request) err
 		}
 		return h.secondFactorGiven(w, r, l, "otp")
 	}
-	status := http.StatusUnauthorized
-	switch {
-	case errors.Is(err, secondfactor.ErrWrongCode):
-		data.RecoveryError = wrongRecovery
-	case errors.Is(err, secondfactor.ErrTooManyTries):
-		data.Error, status = tooManyCodes, http.StatusTooManyRequests
-	default:
+	var message string
+	if errors.Is(err, secondfactor.ErrWrongCode) {
+		message = wrongRecovery
+	}
+	return h.refuseCode(w, r, l, "recovery code", err, message, true)
+}
+
+// refuseCode answers a code that was refused: message beside the code's
+// field (the recovery code's when recovery), or the page-wide "too many"
+// once the tries are used up. Any other error is coopgate's own failure.
+// The page's facts are read only here, so a good code costs no query for
+// them.
+func (h *Handler) refuseCode(w http.ResponseWriter, r *http.Request, l session.Login, what string, err error, message string, recovery bool) error {
+	tooMany := errors.Is(err, secondfactor.ErrTooManyTries)
+	if message == "" && !tooMany {
 		return err
 	}
-	h.refused(ctx, l.Person, "recovery code", err)
+	ctx := r.Context()
+	data, perr := h.secondFactorPage(ctx, r, l.Person)
+	if perr != nil {
+		return perr
+	}
+	status := http.StatusUnauthorized
+	switch {
+	case tooMany:
+		data.Error, status = tooManyCodes, http.StatusTooManyRequests
+	case recovery:
+		data.RecoveryError = message
+	default:
+		data.CodeError = message
+	}
+	h.refused(ctx, l.Person, what, err)
 	return h.renderSecondFactor(w, r, status, data)
 }
 
